@@ -1,0 +1,59 @@
+# The README's two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PY := .venv/bin/python
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+PORT ?= 8000
+
+.PHONY: run test install lint format check-migrations browser clean bench
+
+run: install ## Run the service with a Celery worker on the embedded default (SQLite, files)
+	@DEBUG=True $(PY) manage.py migrate --noinput
+	@DEBUG=True $(PY) manage.py seed_demo
+	@echo "NHS login is starting at http://127.0.0.1:$(PORT)/  (codes: http://127.0.0.1:$(PORT)/outbox/)"
+	@DEBUG=True SITE_URL=http://127.0.0.1:$(PORT) PORT=$(PORT) .venv/bin/honcho start
+
+test: install browser ## Run the whole test suite
+	$(PY) -m pytest
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+install: .venv/.synced static/vendor/nhsuk/.built
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock $(UV)
+	$(UV) sync --frozen --group dev --python python3
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/vendor/nhsuk/.built: node_modules/.installed
+	rm -rf static/vendor/nhsuk && mkdir -p static/vendor/nhsuk
+	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js static/vendor/nhsuk/
+	cp -r $(NHSUK)/assets static/vendor/nhsuk/assets
+	@touch $@
+
+# Browser tests drive the system Chromium (Debian's package); Playwright downloads nothing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf .venv .tools node_modules static/vendor var

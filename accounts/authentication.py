@@ -1,0 +1,48 @@
+"""How strongly the current session was authenticated, for vectors of trust.
+
+The sign-in flow calls ``record_authentication`` once the patient has finished signing in;
+the OpenID Connect provider reads ``current_authentication`` to decide which ``Cp``/``Cd``/``Cm``
+components the session satisfies (see INTERFACE.md, vectors of trust).
+"""
+
+import time
+from dataclasses import dataclass
+
+SESSION_KEY = "authentication"
+
+PASSWORD = "Cp"
+DEVICE = "Cd"  # a one-time code by SMS or voice this session, or a remembered browser
+KEY = "Cm"  # a passkey / FIDO key
+
+
+@dataclass(frozen=True)
+class Authentication:
+    methods: frozenset[str]
+    auth_time: int  # seconds since the epoch
+    remembered_browser: bool = False
+
+    def satisfies(self, components: set[str]) -> bool:
+        return components <= self.methods
+
+
+def record_authentication(request, methods: set[str], *, remembered_browser: bool = False):
+    """Note in the session how the patient just signed in. Call after ``login()``."""
+    request.session[SESSION_KEY] = {
+        "methods": sorted(methods),
+        "auth_time": int(time.time()),
+        "remembered_browser": remembered_browser,
+    }
+
+
+def current_authentication(request) -> Authentication | None:
+    """How the signed-in patient authenticated in this session, or None if they have not."""
+    if not request.user.is_authenticated:
+        return None
+    data = request.session.get(SESSION_KEY)
+    if not data:
+        return None
+    return Authentication(
+        methods=frozenset(data["methods"]),
+        auth_time=data["auth_time"],
+        remembered_browser=data.get("remembered_browser", False),
+    )

@@ -1,0 +1,66 @@
+"""Audit events: one place to write them, one registry of what each means to a patient.
+
+Each app registers its events (name and the sentence a patient sees in their account
+activity) and calls ``record``. Details must never hold personal data: ids, outcomes, routes,
+reasons and counts only.
+"""
+
+from dataclasses import dataclass
+
+from core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: str  # as the patient reads it, e.g. "You signed in"
+    visible_to_patient: bool = True
+
+
+EVENT_TYPES: dict[str, EventType] = {}
+
+
+def register(name: str, description: str, *, visible_to_patient: bool = True) -> str:
+    """Declare an audit event. Returns the name, so modules can keep it as a constant."""
+    EVENT_TYPES[name] = EventType(name, description, visible_to_patient)
+    return name
+
+
+def client_address(request) -> str | None:
+    """The address the request came from (REMOTE_ADDR; the proxy in front sets it)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(event: str, *, request=None, user=None, actor=None, **details) -> AuditEvent:
+    """Write an audit event.
+
+    ``user`` is the person it is about; ``actor`` who did it (defaults to the signed-in user of
+    ``request``, or nobody for the system). ``details`` are non-personal facts.
+    """
+    if event not in EVENT_TYPES:
+        raise ValueError(f"unregistered audit event {event!r}")
+    signed_in = getattr(request, "user", None)
+    if actor is None and signed_in is not None and signed_in.is_authenticated:
+        actor = signed_in
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    return AuditEvent.objects.create(
+        event=event,
+        user=user,
+        actor=actor,
+        ip_address=client_address(request),
+        user_agent=user_agent,
+        details=details,
+    )
+
+
+def description(event: AuditEvent) -> str:
+    event_type = EVENT_TYPES.get(event.event)
+    return event_type.description if event_type else event.event
+
+
+def visible_events_for(user):
+    """The events a patient sees in their account activity, newest first."""
+    names = [name for name, t in EVENT_TYPES.items() if t.visible_to_patient]
+    return AuditEvent.objects.filter(user=user, event__in=names)

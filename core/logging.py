@@ -1,0 +1,29 @@
+"""A last line of defence against personal data in logs.
+
+Code must not log personal data in the first place; this filter masks the shapes that would
+matter most if it ever did: email addresses, NHS numbers and UK phone numbers.
+"""
+
+import logging
+import re
+
+_PATTERNS = [
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)"), "[number]"),
+    (re.compile(r"(?<![\w])(\+44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}(?!\d)"), "[phone]"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactPersonalDataFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True

@@ -1,0 +1,29 @@
+"""Load the demo data (idempotent) and print how to try the service. Never in production."""
+
+import importlib
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+# Each app's demo module has a ``seed()`` that creates what it needs if it is missing and
+# returns lines telling a person how to use it.
+DEMO_MODULES = ["accounts.demo", "verification.demo", "connected_services.demo"]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts and data for trying the service (not in production)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("demo data is never loaded in production")
+        lines: list[str] = []
+        for name in DEMO_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as error:
+                if error.name != name:
+                    raise
+                continue
+            lines.extend(module.seed())
+        for line in lines:
+            self.stdout.write(line)

@@ -1,0 +1,54 @@
+import json
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Notification
+from core.notifications.gateways import DeliveryError, PermanentDeliveryError, gateway
+from core.notifications.messages import MESSAGES
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DeliveryError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def deliver_notification(self, notification_id: str) -> None:
+    """Deliver one stored notification. Idempotent: a delivered one is left alone."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != Notification.Status.QUEUED:
+            return
+        notification.attempts += 1
+        notification.save(update_fields=["attempts"])
+
+    chosen = gateway()
+    if notification.template not in MESSAGES:
+        logger.error("notification %s has an unknown template", notification_id)
+        Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED)
+        return
+    try:
+        reference = chosen.deliver(
+            MESSAGES[notification.template],
+            notification.recipient,
+            json.loads(notification.personalisation),
+        )
+    except PermanentDeliveryError as error:
+        logger.warning("notification %s failed: %s", notification_id, error)
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.FAILED, gateway=chosen.name
+        )
+        return
+    Notification.objects.filter(pk=notification_id, status=Notification.Status.QUEUED).update(
+        status=Notification.Status.DELIVERED,
+        gateway=chosen.name,
+        delivered_at=timezone.now(),
+        provider_reference=reference,
+    )

@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from core.models import Notification
+from core.notifications.service import rendered
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    """The front door: what NHS login is, with create and sign-in actions."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    return render(request, "core/start.jinja")
+
+
+def terms(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/terms.jinja")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.jinja")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.jinja")
+
+
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Development only: the messages the service would have sent, newest first."""
+    if not settings.DEBUG:
+        raise Http404
+    sent = []
+    for notification in Notification.objects.all()[:50]:
+        subject, body = rendered(notification)
+        sent.append({"notification": notification, "subject": subject, "body": body})
+    return render(request, "core/outbox.jinja", {"sent": sent})
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For the load balancer: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "core/csrf_failure.jinja", status=403)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/404.jinja", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/500.jinja", status=500)

@@ -1,0 +1,5 @@
+"""Proving who you are. One module per area; each is imported here for Django."""
+
+from verification.models.identity import Identity, Nation
+
+__all__ = ["Identity", "Nation"]
