@@ -46,3 +46,24 @@ def current_authentication(request) -> Authentication | None:
         auth_time=data["auth_time"],
         remembered_browser=data.get("remembered_browser", False),
     )
+
+
+FORCE_CODE_SESSION_KEY = "force_security_code"
+
+
+def require_sign_in(request, next_url: str, *, force: bool = False):
+    """Send the patient to sign in, then on to ``next_url`` (a path on this site).
+
+    ``force`` (OpenID Connect ``prompt=login``, or authentication weaker than a service needs)
+    signs the current session out first and asks for the password *and* a security code again,
+    even on a remembered browser.
+    """
+    from django.contrib.auth import logout
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    if force:
+        logout(request)
+        request.session[FORCE_CODE_SESSION_KEY] = True
+    return redirect(f"{reverse('accounts:sign_in')}?{urlencode({'next': next_url})}")

@@ -1,8 +1,11 @@
-"""Shared fixtures: test settings, a real Celery worker, and Chromium with an axe check."""
+"""Shared fixtures: a real Celery worker, Chromium with an axe check, signed-in sessions.
 
-pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser", "tests.fixtures.sessions"]
+Test settings are in config/settings_test.py.
+"""
 
 import pytest
+
+pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser", "tests.fixtures.sessions"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from verification import views
 
 app_name = "verification"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("cancel/", views.cancel, name="cancel"),
+]
