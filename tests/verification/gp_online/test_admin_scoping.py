@@ -230,3 +230,46 @@ def test_the_revoke_action_revokes_only_own_details(two_practices):
     two_practices["details_b"].refresh_from_db()
     assert mine.revoked_at is not None
     assert two_practices["details_b"].revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "registeredpatient_change",
+        "registeredpatient_history",
+        "registeredpatient_delete",
+        "registeredpatient_create_details",
+    ],
+)
+def test_no_crafted_url_shows_another_practices_patient(two_practices, name):
+    client = two_practices["client"]
+    patient_b = two_practices["patient_b"]
+    for method in (client.get, client.post):
+        response = method(admin_url(name, patient_b.pk))
+        assert response.status_code in (302, 403, 404)
+        assert "Brown" not in response.content.decode()
+    assert OnlineRegistrationDetails.objects.filter(patient=patient_b).count() == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "onlineregistrationdetails_change",
+        "onlineregistrationdetails_history",
+        "onlineregistrationdetails_delete",
+        "onlineregistrationdetails_revoke",
+        "onlineregistrationdetails_reissue",
+        "onlineregistrationdetails_created",
+        "onlineregistrationdetails_letter",
+    ],
+)
+def test_no_crafted_url_shows_or_changes_another_practices_details(two_practices, name):
+    client = two_practices["client"]
+    details_b = two_practices["details_b"]
+    for method in (client.get, client.post):
+        response = method(admin_url(name, details_b.pk))
+        assert response.status_code in (302, 403, 404)
+        assert details_b.account_id not in response.content.decode()
+    details_b.refresh_from_db()
+    assert details_b.is_current
+    assert not AuditEvent.objects.filter(actor=two_practices["staff_a"]).exists()
