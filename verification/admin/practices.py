@@ -132,13 +132,23 @@ class RegisteredPatientForm(forms.ModelForm):
         ]
         widgets = {"nhs_number": forms.TextInput(attrs={"inputmode": "numeric"})}
 
+    def clean_nhs_number(self):
+        number = "".join(self.cleaned_data["nhs_number"].split())
+        if not (len(number) == 10 and number.isdigit()):
+            raise forms.ValidationError("An NHS number has 10 digits")
+        check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(number[:9])) % 11
+        if (0 if check == 11 else check) != int(number[9]):
+            raise forms.ValidationError("This is not a valid NHS number")
+        return number
+
 
 @admin.register(RegisteredPatient)
 class RegisteredPatientAdmin(PracticeScopedAdmin):
     form = RegisteredPatientForm
     list_display = ["family_name", "given_name", "birth_date", "practice", "online_details"]
-    search_fields = ["family_name", "given_name"]
+    # No search box: Django admin puts the search in the URL, and names are personal data.
     list_select_related = ["practice"]
+    list_per_page = 50
     actions = ["create_online_details"]
     change_form_template = "admin/verification/registeredpatient/change_form.html"
 
@@ -218,7 +228,7 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
         "created_by",
     ]
     list_select_related = ["patient__practice", "created_by"]
-    search_fields = ["account_id", "patient__family_name"]
+    search_fields = ["account_id"]
     fields = [
         "account_id",
         "patient",

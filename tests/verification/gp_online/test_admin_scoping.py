@@ -273,3 +273,22 @@ def test_no_crafted_url_shows_or_changes_another_practices_details(two_practices
     details_b.refresh_from_db()
     assert details_b.is_current
     assert not AuditEvent.objects.filter(actor=two_practices["staff_a"]).exists()
+
+
+def test_superusers_add_registered_patients_with_a_valid_nhs_number(two_practices):
+    from accounts.models import User
+    from verification.models import RegisteredPatient
+
+    admin = User.objects.create_superuser("root@example.com", "correct horse battery")
+    client = staff_client(admin)
+    data = {
+        "practice": two_practices["a"].pk,
+        "nhs_number": "999 100 0071",
+        "family_name": "Clark",
+        "birth_date": "1990-01-01",
+    }
+    response = client.post(admin_url("registeredpatient_add"), data)
+    assert "This is not a valid NHS number" in response.content.decode()
+    data["nhs_number"] = "999 100 0070"
+    client.post(admin_url("registeredpatient_add"), data)
+    assert RegisteredPatient.objects.for_nhs_number("9991000070").get().family_name == "Clark"
