@@ -9,6 +9,7 @@ objects up through the scoped queryset, so a crafted URL for another practice's 
 import time
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -388,7 +389,7 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
                 "patient": details.patient,
                 "practice": details.patient.practice,
                 "linkage_key": services.format_linkage_key(details.linkage_key) if fresh else None,
-                "site_url": request.build_absolute_uri("/prove-who-you-are/"),
+                "site_url": settings.SITE_URL + reverse("verification:start"),
                 "back_url": reverse(
                     "admin:verification_onlineregistrationdetails_change", args=[details.pk]
                 ),
