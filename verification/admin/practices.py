@@ -18,7 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from verification.gp_online import services
+from core import audit
+from verification.gp_online import events, services
 from verification.models import (
     OnlineRegistrationDetails,
     Practice,
@@ -52,6 +53,18 @@ def _remember_fresh(request, details) -> None:
 def _is_fresh(request, details) -> bool:
     created = request.session.get(FRESH_SESSION_KEY, {}).get(str(details.pk))
     return created is not None and time.time() - created < FRESH_FOR_SECONDS
+
+
+def _audit_record_change(request, obj, action: str, fields) -> None:
+    """Superusers' edits of practices, registered patients and staff are staff decisions too."""
+    audit.record(
+        events.PRACTICE_RECORD_CHANGED,
+        request=request,
+        model=obj._meta.model_name,
+        object_id=obj.pk,
+        action=action,
+        fields=sorted(fields or []),
+    )
 
 
 class PracticeScopedAdmin(admin.ModelAdmin):
@@ -94,6 +107,10 @@ class PracticeScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _audit_record_change(request, obj, "changed" if change else "added", form.changed_data)
 
     def scoped_object(self, request, object_id):
         """The object, if this member of staff may see it; otherwise 404 (never a hint)."""
@@ -404,3 +421,16 @@ class PracticeStaffAdmin(admin.ModelAdmin):
     list_display = ["user", "practice", "created_at"]
     autocomplete_fields = ["practice"]
     raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _audit_record_change(request, obj, "changed" if change else "added", form.changed_data)
+
+    def delete_model(self, request, obj):
+        _audit_record_change(request, obj, "deleted", [])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            _audit_record_change(request, obj, "deleted", [])
+        super().delete_queryset(request, queryset)

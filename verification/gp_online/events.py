@@ -32,3 +32,8 @@ FAST_TRACK_USED = register(
     "gp_online.fast_track_used",
     "You proved who you are using the mobile number your GP practice has for you",
 )
+PRACTICE_RECORD_CHANGED = register(
+    "gp_online.practice_record_changed",
+    "A practice record was changed in administration",
+    visible_to_patient=False,
+)

@@ -291,4 +291,8 @@ def test_superusers_add_registered_patients_with_a_valid_nhs_number(two_practice
     assert "This is not a valid NHS number" in response.content.decode()
     data["nhs_number"] = "999 100 0070"
     client.post(admin_url("registeredpatient_add"), data)
-    assert RegisteredPatient.objects.for_nhs_number("9991000070").get().family_name == "Clark"
+    added = RegisteredPatient.objects.for_nhs_number("9991000070").get()
+    assert added.family_name == "Clark"
+    event = AuditEvent.objects.get(event="gp_online.practice_record_changed", actor=admin)
+    assert event.details["object_id"] == added.pk
+    assert "9991000070" not in str(event.details)
