@@ -185,3 +185,20 @@ def test_a_matching_p5_patient_takes_the_fast_track(page):
     axe_check(page)
     assert page.locator("h1").inner_text() == "You have proved who you are"
     assert User.objects.get(pk=user.pk).proofing_level == "P9"
+
+
+def test_too_many_wrong_tries_lock_the_route(page, settings):
+    settings.GP_ONLINE_ATTEMPTS_PER_ACCOUNT = 1
+    registered = make_registered_patient(make_practice())
+    user = UserFactory(proofing_level="P5")
+    give_identity(user, registered)
+    details, _ = make_details(registered)
+    sign_in_browser(page, user)
+
+    open_gp_route(page)
+    fill_details(page, details.account_id, "ABCDEFGHJKMNPQR", details.ods_code)
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    page.get_by_role("link", name="try again").click()
+    axe_check(page)
+    assert page.locator("h1").inner_text() == "You have tried too many times"
