@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "accounts",
     "verification",
     "connected_services",
+    # Lets the TemplatesSetting form renderer (core.forms) find Django's own widget templates,
+    # which Django admin's forms use (issue 5: practice staff in admin).
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +278,12 @@ OAUTH2_PROVIDER = {
 
 # Proofing
 P9_MINIMUM_AGE = env.integer("P9_MINIMUM_AGE", 11, minimum=0)
+
+# GP online registration details (issue 5, verification/gp_online): how long new details last,
+# and how many wrong tries a patient gets per hour, per account and per address.
+GP_ONLINE_DETAILS_EXPIRY_DAYS = env.integer("GP_ONLINE_DETAILS_EXPIRY_DAYS", 90, minimum=1)
+GP_ONLINE_ATTEMPTS_PER_ACCOUNT = env.integer("GP_ONLINE_ATTEMPTS_PER_ACCOUNT", 5, minimum=1)
+GP_ONLINE_ATTEMPTS_PER_ADDRESS = env.integer("GP_ONLINE_ATTEMPTS_PER_ADDRESS", 20, minimum=1)
 
 # Rate limits and lockouts (attempts, window)
 SIGN_IN_LOCKOUT_ATTEMPTS = env.integer("SIGN_IN_LOCKOUT_ATTEMPTS", 5, minimum=1)

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from verification import uplift
+from verification.gp_online.services import fast_track_offer
 
 
 @login_required
@@ -16,7 +17,11 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "verification/start.jinja",
-        {"uplift": uplift.pending_uplift(request), "level": request.user.proofing_level},
+        {
+            "uplift": uplift.pending_uplift(request),
+            "level": request.user.proofing_level,
+            "gp_fast_track": fast_track_offer(request.user),
+        },
     )
 
 

@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 # Each app's demo module has a ``seed()`` that creates what it needs if it is missing and
 # returns lines telling a person how to use it.
-DEMO_MODULES = ["accounts.demo", "verification.demo", "connected_services.demo"]
+DEMO_MODULES = [
+    "accounts.demo",
+    "verification.demo",
+    "verification.demo_gp",  # issue 5: GP online registration details
+    "connected_services.demo",
+]
 
 
 class Command(BaseCommand):
