@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from verification import views
 
@@ -7,4 +7,5 @@ app_name = "verification"
 urlpatterns = [
     path("", views.start, name="start"),
     path("cancel/", views.cancel, name="cancel"),
+    path("nhs-details/", include("verification.p5.urls")),
 ]
