@@ -29,7 +29,7 @@ class P5State:
         return "nhs_number" if self.nhs_number else "name"
 
 
-NOT_MATCHED = ("no_match", "multiple", "restricted")
+NOT_MATCHED = ("no_match", "multiple", "restricted", "duplicate")
 
 
 def _traced(*outcomes):
@@ -58,5 +58,6 @@ OUTCOME_PAGES = {
     "no_match": "verification:p5:not_matched",
     "multiple": "verification:p5:not_matched",
     "restricted": "verification:p5:not_matched",
+    "duplicate": "verification:p5:not_matched",
     "not_eligible": "verification:p5:not_eligible",
 }
