@@ -24,7 +24,8 @@ def record_for(patient: SyntheticPatient) -> PatientRecord:
 
 def find_by_nhs_number(nhs_number: str) -> SyntheticPatient | None:
     """One indexed read (the unique index on ``nhs_number``)."""
-    return SyntheticPatient.objects.filter(nhs_number=nhs_number).first()
+    found = SyntheticPatient.objects.filter(nhs_number=nhs_number)[:1]
+    return found[0] if found else None
 
 
 def search_by_name(
