@@ -319,3 +319,6 @@ PDS_FHIR_TIMEOUT = env.integer("PDS_FHIR_TIMEOUT_SECONDS", 5, minimum=1)
 FAKE_PDS_ENABLED = not PRODUCTION
 P5_TRACE_ATTEMPTS = env.integer("P5_TRACE_ATTEMPTS", 5, minimum=1)
 P5_TRACE_WINDOW = timedelta(hours=env.integer("P5_TRACE_WINDOW_HOURS", 24, minimum=1))
+# httpx logs each request URL at INFO; PDS search URLs carry names, dates of birth and postcodes.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}

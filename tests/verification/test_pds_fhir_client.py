@@ -269,3 +269,26 @@ def test_it_treats_a_restricted_record_as_restricted():
     result = make_client(transport, []).trace(BY_NUMBER)
     assert result.outcome is Outcome.RESTRICTED
     assert result.record is None
+
+
+def test_it_writes_no_personal_data_to_the_logs(client, transactional_db, caplog):
+    import logging
+
+    SyntheticPatientFactory(given_name="Seán", family_name="O'Brien", postcode="BT1 5GS")
+    with caplog.at_level(logging.DEBUG):
+        client.trace(TraceQuery(BORN, "BT1 5GS", given_name="Sean", family_name="O'Brien"))
+        client.trace(TraceQuery(BORN, "BT1 5GS", nhs_number="9434765919"))
+    logged = caplog.text
+    for personal in ("Sean", "Brien", "BT1", "1990-02-14", "9434765919"):
+        assert personal not in logged
+
+
+def test_recorded_failures_log_only_status_and_request_id(caplog):
+    import logging
+
+    transport, _ = recorded(fhir(503, SERVER_ERROR))
+    with caplog.at_level(logging.INFO, logger="verification"):
+        make_client(transport, []).trace(BY_NAME)
+    assert "PDS answered 503" in caplog.text
+    for personal in ("Jane", "Smith", "LS1", "1990-02-14"):
+        assert personal not in caplog.text
