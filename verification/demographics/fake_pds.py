@@ -52,10 +52,10 @@ def read_patient(request: HttpRequest, nhs_number: str) -> JsonResponse:
         return error
     if not re.fullmatch(r"\d{10}", nhs_number):
         return _error(400, "value", "INVALID_RESOURCE_ID", "Resource Id is invalid")
-    patient = local.find_by_nhs_number(nhs_number)
-    if patient is None:
+    record = local.find_by_nhs_number(nhs_number)
+    if record is None:
         return _error(404, "not-found", "RESOURCE_NOT_FOUND", "Resource not found")
-    return _json(patient_resource(local.record_for(patient)))
+    return _json(patient_resource(record))
 
 
 @require_GET
@@ -97,4 +97,4 @@ def search_patients(request: HttpRequest) -> JsonResponse:
             )
         )
     base_url = request.build_absolute_uri("/fake-pds/FHIR/R4").rstrip("/")
-    return _json(search_bundle([local.record_for(p) for p in found], base_url))
+    return _json(search_bundle(found, base_url))
