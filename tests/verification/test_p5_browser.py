@@ -124,7 +124,9 @@ def test_a_patient_who_tries_too_often_is_stopped_with_a_clear_page(page, user):
             axe_check(page)
         enter_nhs_number(page, patient.nhs_number)
         enter_birth_date_and_postcode(page, postcode="CF10 1EQ")
-    page.get_by_role("link", name="Try again").click()
+    assert "You have used all your tries for now" in page.content()
+    assert page.get_by_role("link", name="Try again").count() == 0
+    page.goto("/prove-who-you-are/nhs-details/")
     axe_check(page)
     assert page.get_by_role("heading", name="You have tried too many times").is_visible()
     assert "You can try again after" in page.content()

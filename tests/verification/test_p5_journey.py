@@ -282,3 +282,40 @@ def test_the_pages_need_a_signed_in_patient():
     response = Client().get(NHS_NUMBER)
     assert response.status_code == 302
     assert "/account/" in response.url
+
+
+def test_the_no_match_page_says_how_many_tries_are_left(client):
+    by_number(client, "9434765919")
+    page = client.get(reverse("verification:p5:not_matched")).content.decode()
+    assert "You can try 4 more times today" in page
+
+
+def test_a_trace_pds_cannot_answer_does_not_count_and_keeps_the_answers(client, user, settings):
+    settings.DEMOGRAPHICS_BACKEND = "pds-fhir"
+    settings.PDS_FHIR_BASE_URL = "http://127.0.0.1:9/FHIR/R4"  # nothing listens there
+    settings.PDS_FHIR_TIMEOUT = 1
+    response = by_number(client, "9434765919")
+    assert response.status_code == 200
+    assert "Sorry, there is a problem with the service" in response.content.decode()
+    assert not TraceAttempt.objects.exists()
+    page = client.get(POSTCODE)
+    assert page.status_code == 200
+    assert "CF10 1EP" in page.content.decode()
+    user.refresh_from_db()
+    assert user.proofing_level == "P0"
+
+
+def test_two_traces_at_once_cannot_pass_the_limit(client, user, monkeypatch):
+    from verification.p5 import services
+    from verification.p5.state import P5State
+
+    patient = SyntheticPatientFactory()
+    for _ in range(4):
+        by_number(client, patient.nhs_number, postcode="CF10 1EQ")
+    # A fifth trace is under way (its attempt is taken) when a sixth arrives, having passed
+    # the first check just before the fifth took its attempt.
+    TraceAttempt.objects.create(user=user, by="nhs_number", outcome="unavailable")
+    monkeypatch.setattr(services, "is_limited", lambda user: False)
+    state = P5State(nhs_number=patient.nhs_number, birth_date="1990-02-14", postcode="CF10 1EP")
+    assert services.prove_with_trace(user, state) == services.LIMITED
+    assert TraceAttempt.objects.filter(user=user).count() == 5

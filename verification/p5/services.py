@@ -32,6 +32,10 @@ def is_limited(user: User) -> bool:
     return attempts_used(user) >= settings.P5_TRACE_ATTEMPTS
 
 
+def attempts_left(user: User) -> int:
+    return max(0, settings.P5_TRACE_ATTEMPTS - attempts_used(user))
+
+
 def next_attempt_at(user: User) -> datetime.datetime | None:
     """When the oldest attempt in the window drops out, freeing one again."""
     since = timezone.now() - settings.P5_TRACE_WINDOW
@@ -101,8 +105,18 @@ def prove_with_trace(user: User, state: P5State, *, request=None) -> str:
     if is_limited(user):
         audit.record(events.DEMOGRAPHICS_TRACE_LIMITED, request=request, user=user)
         return LIMITED
+    # Take the attempt before tracing, then count: two traces sent at once cannot both slip
+    # under the limit. The row is given its real outcome, or removed if PDS did not answer.
+    attempt = TraceAttempt.objects.create(
+        user=user, by=state.by, outcome=TraceAttempt.Outcome.UNAVAILABLE
+    )
+    if attempts_used(user) > settings.P5_TRACE_ATTEMPTS:
+        attempt.delete()
+        audit.record(events.DEMOGRAPHICS_TRACE_LIMITED, request=request, user=user)
+        return LIMITED
     result = demographics.trace(query_from_state(state))
     if result.outcome is Outcome.UNAVAILABLE:
+        attempt.delete()
         return TraceAttempt.Outcome.UNAVAILABLE
     outcome = TraceAttempt.Outcome(result.outcome.value)
     if outcome == TraceAttempt.Outcome.MATCHED:
@@ -115,7 +129,8 @@ def prove_with_trace(user: User, state: P5State, *, request=None) -> str:
             except IntegrityError:
                 # Another login has already proved this NHS number: one login per person.
                 outcome = TraceAttempt.Outcome.DUPLICATE
-    TraceAttempt.objects.create(user=user, by=state.by, outcome=outcome)
+    attempt.outcome = outcome
+    attempt.save(update_fields=["outcome"])
     if outcome != TraceAttempt.Outcome.MATCHED:
         audit.record(
             events.DEMOGRAPHICS_TRACE_FAILED,

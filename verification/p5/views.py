@@ -130,10 +130,10 @@ def postcode(request: HttpRequest) -> HttpResponse:
             JOURNEY.clear(request)
             return redirect("verification:p5:too_many_attempts")
         if outcome == "unavailable":
-            JOURNEY.save(request, state)  # keep the answers so the patient can try again
-            response = _render(request, "unavailable.jinja")
-            response.status_code = 503
-            return response
+            # Keep the answers so the patient can try again. (A 5xx status would stop Django
+            # saving the session, so this page is a 200.)
+            JOURNEY.save(request, state)
+            return _render(request, "unavailable.jinja")
         # Only the outcome is kept: nothing the patient typed stays in the session.
         JOURNEY.save(request, P5State(outcome=outcome))
         pending = uplift.pending_uplift(request)
@@ -154,7 +154,14 @@ def _result(template: str, url_name: str):
         _, elsewhere = _enter(request, url_name)
         if elsewhere:
             return elsewhere
-        return _render(request, template, {"level": request.user.proofing_level})
+        return _render(
+            request,
+            template,
+            {
+                "level": request.user.proofing_level,
+                "attempts_left": services.attempts_left(request.user),
+            },
+        )
 
     view.__name__ = template.removesuffix(".jinja")
     view.__doc__ = f"The outcome page {template}."
