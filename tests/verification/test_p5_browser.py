@@ -150,3 +150,39 @@ def test_the_whole_journey_works_through_the_pds_fhir_client(page, user, setting
     enter_birth_date_and_postcode(page, postcode="eh1 1yz")
     assert page.get_by_role("heading", name="You have proved who you are").is_visible()
     assert Identity.objects.get(user=user).nation == "scotland"
+
+
+def test_each_question_shows_its_errors_accessibly(page, user):
+    open_hub(page, user)
+    enter_name(page, "", "Hugh3s")
+    summary = page.locator(".nhsuk-error-summary").inner_text()
+    assert "Enter your first name" in summary
+    assert "Last name must only include letters" in summary
+    page.get_by_label("First name").fill("Ffion")
+    page.get_by_label("Last name").fill("Hughes")
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    page.get_by_label("Day").fill("31")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    assert "must be a real date" in page.locator(".nhsuk-error-summary").inner_text()
+    enter_birth_date_and_postcode(page, postcode="not a postcode")
+    assert "Enter a real postcode" in page.locator(".nhsuk-error-summary").inner_text()
+    assert not TraceAttempt.objects.exists()
+
+
+def test_a_patient_is_told_to_try_later_when_pds_does_not_answer(page, user, settings):
+    settings.DEMOGRAPHICS_BACKEND = "pds-fhir"
+    settings.PDS_FHIR_BASE_URL = "http://127.0.0.1:9/FHIR/R4"  # nothing listens there
+    open_hub(page, user)
+    enter_nhs_number(page, "943 476 5919")
+    enter_birth_date_and_postcode(page)
+    assert page.get_by_role(
+        "heading", name="Sorry, there is a problem with the service"
+    ).is_visible()
+    page.get_by_role("link", name="Try again").click()
+    axe_check(page)
+    assert page.get_by_label("What is your postcode?").input_value() == "CF10 1EP"
+    assert not TraceAttempt.objects.exists()
