@@ -39,7 +39,7 @@ def _question(request, url_name, form_class, template, initial, store, next_url,
     if state.outcome:  # a finished attempt: start again with a clean slate
         state = P5State()
         JOURNEY.save(request, state)
-    form = form_class(request.POST or None, initial=initial(state))
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial(state))
     if request.method == "POST" and form.is_valid():
         store(state, form.cleaned_data)
         JOURNEY.save(request, state)
@@ -122,7 +122,9 @@ def postcode(request: HttpRequest) -> HttpResponse:
     state, elsewhere = _enter(request, "verification:p5:postcode")
     if elsewhere:
         return elsewhere
-    form = forms.PostcodeForm(request.POST or None, initial={"postcode": state.postcode})
+    form = forms.PostcodeForm(
+        request.POST if request.method == "POST" else None, initial={"postcode": state.postcode}
+    )
     if request.method == "POST" and form.is_valid():
         state.postcode = form.cleaned_data["postcode"]
         outcome = services.prove_with_trace(request.user, state, request=request)
