@@ -292,3 +292,15 @@ def test_recorded_failures_log_only_status_and_request_id(caplog):
     assert "PDS answered 503" in caplog.text
     for personal in ("Jane", "Smith", "LS1", "1990-02-14"):
         assert personal not in caplog.text
+
+
+def test_the_fake_is_switched_off_when_not_enabled(settings, db):
+    from django.test import Client
+
+    patient = SyntheticPatientFactory()
+    settings.FAKE_PDS_ENABLED = False
+    response = Client().get(
+        f"/fake-pds/FHIR/R4/Patient/{patient.nhs_number}", HTTP_X_REQUEST_ID="x"
+    )
+    assert response.status_code == 404
+    assert patient.nhs_number not in response.content.decode()
