@@ -310,3 +310,24 @@ LOGGING = {
 
 ADMIN_URL = env.string("ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms.NHSUKFormRenderer"
+
+# --- Demographics trace (P5), issue 3: see docs/verification-p5.md -------------------------
+# "local": the synthetic patients table; "pds-fhir": the PDS FHIR R4 API at PDS_FHIR_BASE_URL
+# (our own fake at <SITE_URL>/fake-pds/FHIR/R4 outside production).
+DEMOGRAPHICS_BACKEND = env.string("DEMOGRAPHICS_BACKEND", "pds-fhir" if PRODUCTION else "local")
+if DEMOGRAPHICS_BACKEND not in ("local", "pds-fhir"):
+    raise env.ImproperlyConfiguredEnv("DEMOGRAPHICS_BACKEND must be local or pds-fhir")
+if PRODUCTION and DEMOGRAPHICS_BACKEND == "local":
+    raise env.ImproperlyConfiguredEnv("DEMOGRAPHICS_BACKEND cannot be local in production")
+PDS_FHIR_BASE_URL = env.string(
+    "PDS_FHIR_BASE_URL",
+    None if DEMOGRAPHICS_BACKEND == "pds-fhir" and PRODUCTION else f"{SITE_URL}/fake-pds/FHIR/R4",
+)
+PDS_FHIR_ACCESS_TOKEN = env.optional("PDS_FHIR_ACCESS_TOKEN")
+PDS_FHIR_TIMEOUT = env.integer("PDS_FHIR_TIMEOUT_SECONDS", 5, minimum=1)
+FAKE_PDS_ENABLED = not PRODUCTION
+P5_TRACE_ATTEMPTS = env.integer("P5_TRACE_ATTEMPTS", 5, minimum=1)
+P5_TRACE_WINDOW = timedelta(hours=env.integer("P5_TRACE_WINDOW_HOURS", 24, minimum=1))
+# httpx logs each request URL at INFO; PDS search URLs carry names, dates of birth and postcodes.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}

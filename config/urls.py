@@ -16,5 +16,9 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
+# Demographics trace (P5), issue 3: the fake PDS FHIR API, never in production.
+if settings.FAKE_PDS_ENABLED:
+    urlpatterns.insert(0, path("fake-pds/", include("verification.demographics.urls")))
+
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
