@@ -301,3 +301,24 @@ LOGGING = {
 
 ADMIN_URL = env.string("ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms.NHSUKFormRenderer"
+
+# --- P9 photo ID checks (verification/idchecks, docs/verification-p9-photo-id.md) ---
+P9_MAX_IMAGE_MB = env.integer("P9_MAX_IMAGE_MB", 15, minimum=1)
+P9_MAX_VIDEO_MB = env.integer("P9_MAX_VIDEO_MB", 60, minimum=1)
+P9_MAX_IMAGE_MEGAPIXELS = env.integer("P9_MAX_IMAGE_MEGAPIXELS", 40, minimum=1)
+P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
+P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
+P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
+P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
+CELERY_BEAT_SCHEDULE |= {
+    # Photos and videos are deleted a set number of days after the decision.
+    "idchecks-delete-decided-media": {
+        "task": "verification.tasks.delete_decided_id_check_media",
+        "schedule": timedelta(hours=6),
+    },
+    # A check whose task was lost (a broker without acknowledgements) is queued again.
+    "idchecks-resume-stalled": {
+        "task": "verification.tasks.resume_stalled_id_checks",
+        "schedule": timedelta(minutes=10),
+    },
+}

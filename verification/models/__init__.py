@@ -1,5 +1,6 @@
 """Proving who you are. One module per area; each is imported here for Django."""
 
+from verification.models.idchecks import AutomatedCheck, DocumentType, IdCheck, IdCheckMedia  # noqa: F401
 from verification.models.identity import Identity, Nation
 
 __all__ = ["Identity", "Nation"]
