@@ -310,6 +310,8 @@ P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
 P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
 P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
+# The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
+CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
 CELERY_BEAT_SCHEDULE |= {
     # Photos and videos are deleted a set number of days after the decision.
     "idchecks-delete-decided-media": {

@@ -15,7 +15,6 @@ TRANSIENT = (OperationalError, InterfaceError, DatabaseError, ConnectionError, T
 
 @shared_task(
     bind=True,
-    queue="checks",
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=TRANSIENT,

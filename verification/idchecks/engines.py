@@ -56,7 +56,7 @@ def speech_decoder():
         loglevel="FATAL",
         samprate=16000,
     )
-    decoder.set_jsgf_string("digits", DIGIT_GRAMMAR)
+    decoder.add_jsgf_string("digits", DIGIT_GRAMMAR)
     decoder.activate_search("digits")
     return decoder
 

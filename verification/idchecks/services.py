@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from accounts.models import ProofingLevel
 from accounts.services import set_proofing_level
@@ -370,6 +371,7 @@ def queue_summary() -> dict:
         "waiting": waiting.count(),
         "in_progress": waiting.filter(locked_until__gt=now).count(),
         "oldest_age": (now - oldest.submitted_at) if oldest else None,
+        "oldest_age_text": timesince(oldest.submitted_at, now) if oldest else "",
     }
 
 

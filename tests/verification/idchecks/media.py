@@ -98,7 +98,7 @@ def passport_page(
     face=True,
     blur=0,
 ) -> Image.Image:
-    """A 1250×880 passport data page with a photo and a valid MRZ."""
+    """A 1250 by 880 passport data page with a photo and a valid MRZ."""
     expiry = expiry or datetime.date.today() + datetime.timedelta(days=3 * 365)
     page = Image.new("RGB", (1250, 880), (236, 228, 240))
     draw = ImageDraw.Draw(page)

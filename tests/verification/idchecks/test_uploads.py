@@ -30,7 +30,7 @@ def _jpeg_with_exif(orientation=6) -> bytes:
 
 
 def _png_bomb() -> bytes:
-    """A tiny PNG that claims to be 20,000 × 20,000 pixels (400 MP)."""
+    """A tiny PNG that claims to be 20,000  by  20,000 pixels (400 MP)."""
     width = height = 20_000
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
 
@@ -48,7 +48,7 @@ def test_it_applies_exif_orientation_then_strips_all_metadata():
     original = _jpeg_with_exif()
     cleaned = clean_image_bytes(original)
     image = Image.open(io.BytesIO(cleaned.data))
-    assert image.size == (750, 600)  # 600×750 portrait turned by its EXIF orientation
+    assert image.size == (750, 600)  # 600 by 750 portrait turned by its EXIF orientation
     assert not image.getexif()
     assert b"PhoneMaker" not in cleaned.data
     assert "exif" not in image.info and "icc_profile" not in image.info
