@@ -4,8 +4,13 @@
   "use strict";
 
   // A preview of a chosen photo, so the patient can see it is clear before sending it.
-  function previewFor(inputId, imgId) {
-    var input = document.getElementById(inputId);
+  // NHS.UK's file upload component moves the field's id to its own button: find inputs by name.
+  function fileInput(name) {
+    return document.querySelector('input[type="file"][name="' + name + '"]');
+  }
+
+  function previewFor(name, imgId) {
+    var input = fileInput(name);
     var img = document.getElementById(imgId);
     if (!input || !img || !window.URL) return;
     input.addEventListener("change", function () {
@@ -18,14 +23,14 @@
       img.hidden = false;
     });
   }
-  previewFor("id_front", "front-preview");
-  previewFor("id_back", "back-preview");
-  previewFor("id_face", "face-preview");
+  previewFor("front", "front-preview");
+  previewFor("back", "back-preview");
+  previewFor("face", "face-preview");
 
   // Recording the video in the page with MediaRecorder; the recording is put into the file
   // input, so the form sends it the same way as a chosen file.
   var recorder = document.getElementById("recorder");
-  var input = document.getElementById("id_video");
+  var input = fileInput("video");
   if (!recorder || !input || !window.MediaRecorder || !navigator.mediaDevices ||
       typeof DataTransfer === "undefined") {
     return;
@@ -65,6 +70,7 @@
           var transfer = new DataTransfer();
           transfer.items.add(file);
           input.files = transfer.files;
+          input.dispatchEvent(new Event("change", { bubbles: true }));
           button.textContent = "Record again";
           status.textContent = "Your video is ready. Select Continue to use it.";
         };
