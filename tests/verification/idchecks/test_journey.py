@@ -147,3 +147,21 @@ def test_uploads_are_limited(client, settings):
     page = client.post(url("idcheck_document_photo"), {"front": jpeg(face_jpeg())}).content
     assert views.TOO_MANY in page.decode()
     assert not IdCheck.objects.get().media.exists()
+
+
+def test_after_approval_the_patient_returns_to_the_service_that_asked_for_p9(client, p5_patient):
+    from verification.idchecks import services
+
+    session = client.session
+    session["uplift"] = {"target": "P9", "return_to": "/authorize?client_id=abc"}
+    session.save()
+    start(client)
+    check = IdCheck.objects.get()
+    IdCheck.objects.filter(pk=check.pk).update(status=IdCheck.Status.SUBMITTED)
+    services.set_proofing_level(p5_patient, "P9", route="fast track")
+    IdCheck.objects.filter(pk=check.pk).update(status=IdCheck.Status.APPROVED)
+
+    page = client.get(url("idcheck_status")).content.decode()
+    assert "Continue to the service" in page
+    response = client.post(url("idcheck_continue"))
+    assert response["Location"] == "/authorize?client_id=abc"
