@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
+from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import ProofingLevel
 from accounts.services import set_proofing_level
@@ -172,7 +173,16 @@ def submit(check: IdCheck, *, request=None) -> None:
         user=check.user,
     )
     check_id = str(check.id)
-    transaction.on_commit(lambda: run_id_checks.delay(check_id))
+    transaction.on_commit(lambda: _enqueue(run_id_checks, check_id))
+
+
+def _enqueue(task, check_id: str) -> None:
+    """Queue the checks. If the broker is down the check is safe in the database, and the
+    periodic ``resume_stalled_id_checks`` queues it again, so the patient sees no error."""
+    try:
+        task.delay(check_id)
+    except BrokerError:
+        logger.exception("could not queue the checks of %s; they will be resumed", check_id)
 
 
 # --- the automated checks ------------------------------------------------------------------

@@ -174,3 +174,26 @@ def test_a_patient_under_the_minimum_age_cannot_start(db, settings):
     assert services.why_not_eligible(child) == "too_young"
     settings.P9_MINIMUM_AGE = 9
     assert services.why_not_eligible(child) is None
+
+
+def test_a_check_sent_while_the_broker_is_down_is_resumed_later(
+    p5_patient, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from verification import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    check = build_check(p5_patient, method="face_scan", face=blank_jpeg())
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.run_id_checks, "delay", broker_down)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.submit(check)
+    check.refresh_from_db()
+    assert check.status == IdCheck.Status.SUBMITTED  # kept, not lost, no error for the patient
+
+    assert tasks.resume_stalled_id_checks.delay(0) is not None
+    check.refresh_from_db()
+    assert check.status == IdCheck.Status.AWAITING_REVIEW
