@@ -58,6 +58,7 @@
       .then(function (s) {
         stream = s;
         preview.srcObject = s;
+        preview.hidden = false;
         preview.play();
         chunks = [];
         media = new MediaRecorder(s, mimeType ? { mimeType: mimeType } : undefined);
