@@ -58,7 +58,7 @@ def choose_document_and_photo(page, files):
     page.get_by_label("UK passport").check()
     go(page, lambda: page.get_by_role("button", name="Continue").click())
     page.set_input_files("input[name=front]", str(files["passport"]))
-    assert page.locator("#front-preview").is_visible()  # the JavaScript preview
+    page.locator("#front-preview").wait_for(state="visible")  # the JavaScript preview
     go(page, lambda: page.get_by_role("button", name="Continue").click())
 
 
@@ -143,3 +143,25 @@ def test_photo_id_and_face_scan_rejected_by_a_checker(page, browser, live_server
     assert page.locator("#rejection-reason").inner_text() == "the face does not match the photo id"
     go(page, lambda: page.get_by_role("button", name="Try again").click())
     assert page.get_by_role("heading", level=1).inner_text() == "Which photo ID will you use?"
+
+
+@pytest.mark.browser
+def test_the_video_can_be_recorded_in_the_page_with_mediarecorder(page, files):
+    """Chromium's fake camera and microphone; the recording goes in the same file input."""
+    patient = make_p5_patient()
+    page.context.grant_permissions(["camera", "microphone"])
+    sign_in_browser(page, patient)
+    choose_document_and_photo(page, files)
+    page.get_by_label("Record a short video").check()
+    go(page, lambda: page.get_by_role("button", name="Continue").click())
+    page.get_by_label("Write them down and hold the paper up to the camera").check()
+    page.get_by_role("button", name="Start recording").click()
+    page.locator("#recorder-status:not(:empty)").wait_for()
+    assert page.locator("#recorder-status").inner_text().startswith("Recording")
+    page.wait_for_timeout(3500)
+    page.get_by_role("button", name="Stop recording").click()
+    page.get_by_text("Your video is ready").wait_for()
+    go(page, lambda: page.get_by_role("button", name="Continue", exact=True).click())
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your answers"
+    video = IdCheck.objects.get(user=patient).media.get(kind="video")
+    assert video.content_type == "video/webm" and 2 <= video.duration_seconds <= 30
