@@ -197,3 +197,17 @@ def test_a_check_sent_while_the_broker_is_down_is_resumed_later(
     assert tasks.resume_stalled_id_checks.delay(0) is not None
     check.refresh_from_db()
     assert check.status == IdCheck.Status.AWAITING_REVIEW
+
+
+def test_an_id_card_is_checked_from_the_mrz_on_its_back(p5_patient, submit):
+    back = media.to_bytes(media.id_card_back())
+    check = submit(build_check(p5_patient, document_type="eu_id_card", back=back))
+    mrz = check.results.get(name="machine_readable_zone")
+    assert mrz.outcome == "pass" and mrz.details["format"] == "TD1"
+
+
+def test_an_id_card_whose_back_shows_another_birth_date_fails(p5_patient, submit):
+    back = media.to_bytes(media.id_card_back(birth_date=datetime.date(1979, 1, 2)))
+    check = submit(build_check(p5_patient, document_type="eu_id_card", back=back))
+    mrz = check.results.get(name="machine_readable_zone")
+    assert mrz.outcome == "fail" and not mrz.details["birth_date_matches"]

@@ -155,3 +155,16 @@ def test_it_rotates_stored_files_to_a_new_key(settings):
     finally:
         crypto._fernet.cache_clear()
         storage.delete(name)
+
+
+def test_it_accepts_an_iphone_heic_photo_and_stores_jpeg():
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    media.face_image(600).save(out, format="HEIF", quality=80)
+    cleaned = clean_image_bytes(out.getvalue())
+    assert cleaned.data.startswith(b"\xff\xd8\xff") and (cleaned.width, cleaned.height) == (
+        600,
+        750,
+    )
