@@ -165,3 +165,32 @@ def test_rejecting_needs_a_reason_and_lets_the_patient_try_again(p5_patient):
     assert "We could not check your photo ID" in status and "Try again" in status
     patient.post(reverse("verification:idcheck_start"))
     assert IdCheck.objects.filter(user=p5_patient, status="draft").exists()
+
+
+def test_two_checkers_taking_at_the_same_moment_get_different_checks(transactional_db):
+    import threading
+
+    from django.db import connection
+
+    checks = {waiting_check().pk, waiting_check().pk}
+    reviewers = [checker(), checker()]
+    barrier = threading.Barrier(2)
+    taken = {}
+
+    def take(reviewer):
+        barrier.wait()
+        try:
+            check = services.take_next(reviewer)
+            taken[reviewer.pk] = check.pk if check else None
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(r,)) for r in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert set(taken.values()) == checks
+    for reviewer in reviewers:
+        assert IdCheck.objects.get(pk=taken[reviewer.pk]).locked_by_id == reviewer.pk
