@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 PORT ?= 8000
 
-.PHONY: run test install lint format check-migrations browser clean bench
+.PHONY: run test install lint format check-migrations browser idcheck-fixtures clean bench
 
 run: install ## Run the service with a Celery worker on the embedded default (SQLite, files)
 	@DEBUG=True $(PY) manage.py migrate --noinput
@@ -14,7 +14,7 @@ run: install ## Run the service with a Celery worker on the embedded default (SQ
 	@echo "NHS login is starting at http://127.0.0.1:$(PORT)/  (codes: http://127.0.0.1:$(PORT)/outbox/)"
 	@DEBUG=True SITE_URL=http://127.0.0.1:$(PORT) PORT=$(PORT) .venv/bin/honcho start
 
-test: install browser ## Run the whole test suite
+test: install browser idcheck-fixtures ## Run the whole test suite
 	$(PY) -m pytest
 
 lint: install
@@ -51,6 +51,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Chromium with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The P9 photo ID tests make their own media: an OCR-B font for the passport's MRZ and
+# espeak-ng for the spoken numbers (Debian packages; apt-get only when missing).
+idcheck-fixtures:
+	@{ test -f /usr/share/fonts/opentype/ocr-b/OCRB.otf && command -v espeak-ng >/dev/null 2>&1; } || { \
+	  echo "Installing fonts-ocr-b and espeak-ng with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ocr-b espeak-ng >/dev/null; }
 
 bench: install
 	$(PY) bench/run_all.py

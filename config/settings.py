@@ -331,3 +331,26 @@ P5_TRACE_WINDOW = timedelta(hours=env.integer("P5_TRACE_WINDOW_HOURS", 24, minim
 # httpx logs each request URL at INFO; PDS search URLs carry names, dates of birth and postcodes.
 LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
 LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}
+
+# --- P9 photo ID checks (verification/idchecks, docs/verification-p9-photo-id.md) ---
+P9_MAX_IMAGE_MB = env.integer("P9_MAX_IMAGE_MB", 15, minimum=1)
+P9_MAX_VIDEO_MB = env.integer("P9_MAX_VIDEO_MB", 60, minimum=1)
+P9_MAX_IMAGE_MEGAPIXELS = env.integer("P9_MAX_IMAGE_MEGAPIXELS", 40, minimum=1)
+P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
+P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
+P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
+P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
+# The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
+CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
+CELERY_BEAT_SCHEDULE |= {
+    # Photos and videos are deleted a set number of days after the decision.
+    "idchecks-delete-decided-media": {
+        "task": "verification.tasks.delete_decided_id_check_media",
+        "schedule": timedelta(hours=6),
+    },
+    # A check whose task was lost (a broker without acknowledgements) is queued again.
+    "idchecks-resume-stalled": {
+        "task": "verification.tasks.resume_stalled_id_checks",
+        "schedule": timedelta(minutes=10),
+    },
+}

@@ -1,0 +1,85 @@
+"""Patients at P5 with a demographics record, and ID checks built from generated media."""
+
+import datetime
+from functools import cache
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from tests.verification.idchecks import media
+
+BIRTH_DATE = datetime.date(1985, 4, 12)
+
+
+def make_p5_patient(family_name="Smith", birth_date=BIRTH_DATE, **kwargs):
+    from verification.models import Identity
+
+    user = UserFactory(proofing_level="P5", **kwargs)
+    Identity.objects.create(
+        user=user,
+        nhs_number=f"94347659{user.pk % 100:02d}",
+        given_name="Jane",
+        family_name=family_name,
+        birth_date=birth_date,
+        postcode="LS1 4AP",
+        traced_at=timezone.now(),
+    )
+    return user
+
+
+@pytest.fixture
+def p5_patient(db):
+    return make_p5_patient()
+
+
+@cache
+def passport_jpeg(**kwargs) -> bytes:
+    return media.to_bytes(media.passport_page(**kwargs))
+
+
+@cache
+def face_jpeg() -> bytes:
+    return media.to_bytes(media.face_image(600))
+
+
+@cache
+def blank_jpeg() -> bytes:
+    return media.to_bytes(media.blank_image())
+
+
+@cache
+def clip(fmt="webm", seconds=4.0, digits="4719", face=True) -> bytes:
+    return media.video_clip(seconds=seconds, fmt=fmt, digits=digits, face=face)
+
+
+def build_check(
+    user,
+    *,
+    method="face_scan",
+    document_type="uk_passport",
+    front=None,
+    face=None,
+    video=None,
+    digits="4719",
+    way="speak",
+    back=None,
+):
+    """A draft ID check with media stored the way the journey stores it."""
+    from verification.idchecks import services, uploads
+    from verification.models import IdCheck
+
+    check = services.start_check(user)
+    IdCheck.objects.filter(pk=check.pk).update(digits=digits)
+    check.refresh_from_db()
+    services.choose_document(check, document_type)
+    services.choose_method(check, method)
+    services.add_media(check, "document_front", uploads.clean_image_bytes(front or passport_jpeg()))
+    if back:
+        services.add_media(check, "document_back", uploads.clean_image_bytes(back))
+    if method == "face_scan":
+        services.add_media(check, "face", uploads.clean_image_bytes(face or face_jpeg()))
+    else:
+        services.choose_digits_way(check, way)
+        services.add_media(check, "video", uploads.clean_video_bytes(video or clip()))
+    return check

@@ -1,0 +1,167 @@
+"""The patient's photo ID pages, through the Django test client."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import Notification
+from tests.factories import UserFactory
+from tests.fixtures.sessions import signed_in_client
+from tests.verification.idchecks.conftest import (
+    blank_jpeg,
+    clip,
+    face_jpeg,
+    make_p5_patient,
+    passport_jpeg,
+)
+from verification.models import IdCheck
+
+
+def url(name):
+    return reverse(f"verification:{name}")
+
+
+def jpeg(data, name="photo.jpg"):
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+@pytest.fixture
+def client(p5_patient):
+    return signed_in_client(p5_patient)
+
+
+def start(client):
+    return client.post(url("idcheck_start"))
+
+
+def test_the_hub_offers_photo_id_at_p5(client):
+    page = client.get(url("start")).content.decode()
+    assert url("idcheck_start") in page
+
+
+def test_a_p0_patient_is_asked_to_prove_p5_first(db):
+    client = signed_in_client(UserFactory())
+    page = client.get(url("idcheck_start")).content.decode()
+    assert "Prove who you are to a medium level first" in page
+    assert client.post(url("idcheck_start")).status_code == 200
+    assert not IdCheck.objects.exists()
+
+
+def test_a_patient_under_the_minimum_age_sees_a_clear_page(db, settings):
+    settings.P9_MINIMUM_AGE = 11
+    child = make_p5_patient(birth_date=timezone.localdate() - datetime.timedelta(days=365 * 9))
+    client = signed_in_client(child)
+    page = client.get(url("idcheck_start")).content.decode()
+    assert "You need to be 11 or older" in page
+    client.post(url("idcheck_start"))
+    assert not IdCheck.objects.exists()
+
+
+def test_jumping_ahead_sends_the_patient_back_to_the_step_to_do(client):
+    start(client)
+    assert client.get(url("idcheck_check_answers"))["Location"] == url("idcheck_document")
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    assert client.get(url("idcheck_face"))["Location"] == url("idcheck_document_photo")
+
+
+def test_it_shows_an_error_and_stores_nothing_for_a_bad_photo(client):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    response = client.post(
+        url("idcheck_document_photo"), {"front": jpeg(b"%PDF-1.4 not a photo", "id.jpg")}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page and "must be a JPG, PNG or HEIC photo" in page
+    assert not IdCheck.objects.get().media.exists()
+
+
+def test_it_asks_for_the_back_of_a_card(client):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_driving_licence"})
+    response = client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
+    assert "Select a photo of the back of your ID" in response.content.decode()
+
+
+def test_the_video_route_shows_and_texts_the_4_numbers(client, p5_patient):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
+    client.post(url("idcheck_method"), {"method": "video"})
+    check = IdCheck.objects.get()
+    page = client.get(url("idcheck_video")).content.decode()
+    assert " ".join(check.digits) in page
+    assert 'capture="user"' in page and 'accept="video/*"' in page
+    sms = Notification.objects.get(template="idchecks.digits_sms")
+    assert sms.recipient == p5_patient.phone_number
+
+
+def test_the_face_scan_journey_sends_the_check(
+    client, p5_patient, django_capture_on_commit_callbacks
+):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    page = client.get(url("idcheck_document_photo")).content.decode()
+    assert 'capture="environment"' in page and 'accept="image/*"' in page
+    client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
+    client.post(url("idcheck_method"), {"method": "face_scan"})
+    response = client.post(url("idcheck_face"), {"face": jpeg(blank_jpeg())})
+    assert response["Location"] == url("idcheck_check_answers")
+    assert "Check your answers" in client.get(url("idcheck_check_answers")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("idcheck_check_answers"))
+    assert response["Location"] == url("idcheck_status")
+    check = IdCheck.objects.get()
+    assert check.status == IdCheck.Status.AWAITING_REVIEW  # no face in the face scan
+    page = client.get(url("idcheck_status")).content.decode()
+    assert "A member of our team will check your photo ID" in page
+    assert Notification.objects.filter(user=p5_patient, template="idchecks.received").exists()
+    # While it waits, starting again shows the status instead of a new check.
+    assert client.get(url("idcheck_start"))["Location"] == url("idcheck_status")
+
+
+def test_a_video_upload_is_checked(client):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
+    client.post(url("idcheck_method"), {"method": "video"})
+    short = SimpleUploadedFile("v.webm", clip("webm", seconds=1.0, digits=None), "video/webm")
+    page = client.post(url("idcheck_video"), {"digits_way": "speak", "video": short}).content
+    assert "at least 2 seconds" in page.decode()
+    good = SimpleUploadedFile("v.webm", clip("webm"), "video/webm")
+    response = client.post(url("idcheck_video"), {"digits_way": "write", "video": good})
+    assert response["Location"] == url("idcheck_check_answers")
+
+
+def test_uploads_are_limited(client, settings):
+    from verification.idchecks import views
+
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    for _ in range(views.UPLOADS.attempts):
+        client.post(url("idcheck_document_photo"), {"front": jpeg(b"junk")})
+    page = client.post(url("idcheck_document_photo"), {"front": jpeg(face_jpeg())}).content
+    assert views.TOO_MANY in page.decode()
+    assert not IdCheck.objects.get().media.exists()
+
+
+def test_after_approval_the_patient_returns_to_the_service_that_asked_for_p9(client, p5_patient):
+    from verification.idchecks import services
+
+    session = client.session
+    session["uplift"] = {"target": "P9", "return_to": "/authorize?client_id=abc"}
+    session.save()
+    start(client)
+    check = IdCheck.objects.get()
+    IdCheck.objects.filter(pk=check.pk).update(status=IdCheck.Status.SUBMITTED)
+    services.set_proofing_level(p5_patient, "P9", route="fast track")
+    IdCheck.objects.filter(pk=check.pk).update(status=IdCheck.Status.APPROVED)
+
+    page = client.get(url("idcheck_status")).content.decode()
+    assert "Continue to the service" in page
+    response = client.post(url("idcheck_continue"))
+    assert response["Location"] == "/authorize?client_id=abc"

@@ -1,0 +1,55 @@
+"""A real Celery worker runs the checks; killing it mid-check loses nothing."""
+
+import time
+
+import pytest
+from django.db import transaction
+
+from tests.fixtures.worker import wait_for
+from tests.verification.idchecks.conftest import build_check, make_p5_patient
+from verification.idchecks import services
+from verification.models import AutomatedCheck, IdCheck
+
+
+def _submit(check):
+    with transaction.atomic():
+        services.submit(check)
+
+
+@pytest.mark.worker
+def test_a_worker_on_the_checks_queue_fast_tracks_a_check(celery_worker_process):
+    patient = make_p5_patient()
+    check = build_check(patient, method="face_scan")
+    started = time.monotonic()
+    _submit(check)
+    wait_for(
+        lambda: IdCheck.objects.get(pk=check.pk).status == IdCheck.Status.APPROVED, timeout=180
+    )
+    patient.refresh_from_db()
+    assert patient.proofing_level == "P9"
+    assert time.monotonic() - started < 180
+
+
+@pytest.mark.worker
+def test_a_check_killed_mid_way_completes_after_the_worker_restarts(celery_worker_process):
+    patient = make_p5_patient()
+    check = build_check(patient, method="face_scan")
+    _submit(check)
+
+    # The cheap checks finish first; the OCR of the MRZ takes seconds: kill the worker then.
+    wait_for(lambda: AutomatedCheck.objects.filter(id_check=check).exists(), timeout=120)
+    celery_worker_process.kill()
+    done_before = {r.name: r.completed_at for r in AutomatedCheck.objects.filter(id_check=check)}
+    assert IdCheck.objects.get(pk=check.pk).status == IdCheck.Status.SUBMITTED
+    assert 0 < len(done_before) < 4, "the worker finished before it could be killed"
+
+    celery_worker_process.start()
+    wait_for(
+        lambda: IdCheck.objects.get(pk=check.pk).status == IdCheck.Status.APPROVED, timeout=180
+    )
+    results = {r.name: r for r in AutomatedCheck.objects.filter(id_check=check)}
+    assert len(results) == 4
+    # Finished checks were kept, not run again.
+    assert all(results[name].completed_at == at for name, at in done_before.items())
+    patient.refresh_from_db()
+    assert patient.proofing_level == "P9"

@@ -1,0 +1,33 @@
+"""Audit events for photo ID checks (see core.audit). Details never hold personal data."""
+
+from core import audit
+
+ID_CHECK_STARTED = audit.register(
+    "idcheck.started", "You started proving who you are with photo ID"
+)
+ID_CHECK_UPLOADED = audit.register(
+    "idcheck.uploaded", "You added a photo or video to your ID check", visible_to_patient=False
+)
+ID_CHECK_SUBMITTED = audit.register("idcheck.submitted", "You sent your photo ID to be checked")
+ID_CHECK_AUTOMATED = audit.register(
+    "idcheck.automated", "Your ID check was checked automatically", visible_to_patient=False
+)
+ID_CHECK_FAST_TRACKED = audit.register(
+    "idcheck.fast_tracked", "Your photo ID was checked automatically and approved"
+)
+ID_CHECK_QUEUED = audit.register(
+    "idcheck.queued_for_review", "Your ID check was sent to an identity checker"
+)
+ID_CHECK_TAKEN = audit.register(
+    "idcheck.taken", "An identity checker started to check your ID", visible_to_patient=False
+)
+ID_CHECK_MEDIA_VIEWED = audit.register(
+    "idcheck.media_viewed", "An identity checker looked at your photo ID or video"
+)
+ID_CHECK_APPROVED = audit.register("idcheck.approved", "An identity checker approved your ID check")
+ID_CHECK_REJECTED = audit.register(
+    "idcheck.rejected", "An identity checker could not approve your ID check"
+)
+ID_CHECK_MEDIA_DELETED = audit.register(
+    "idcheck.media_deleted", "The photos and video from your ID check were deleted"
+)

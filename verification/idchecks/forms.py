@@ -1,0 +1,139 @@
+"""Forms of the photo ID journey and the review workspace (NHS.UK components)."""
+
+from django import forms
+
+from verification.idchecks.uploads import UploadRejected, clean_image, clean_video
+from verification.models import DocumentType, IdCheck
+
+
+class DocumentForm(forms.Form):
+    document_type = forms.ChoiceField(
+        label="Which photo ID will you use?",
+        choices=DocumentType.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the photo ID you will use"},
+    )
+    document_type.nhsuk = {"label_size": "l", "page_heading": True}
+
+
+class _UploadField(forms.FileField):
+    """A file input that opens the phone's camera; the file is checked by its content."""
+
+    def __init__(self, *, kind: str, capture: str, what: str, **kwargs):
+        self.kind, self.what = kind, what
+        accept = "image/*" if kind == "image" else "video/*"
+        super().__init__(
+            widget=forms.ClearableFileInput(attrs={"accept": accept, "capture": capture}),
+            error_messages={
+                "required": f"Select a {what}",
+                "empty": f"The selected {what} is empty",
+            },
+            **kwargs,
+        )
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        try:
+            if self.kind == "image":
+                return clean_image(upload, self.what)
+            return clean_video(upload)
+        except UploadRejected as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class DocumentPhotoForm(forms.Form):
+    front = _UploadField(
+        kind="image",
+        capture="environment",
+        what="photo of your ID",
+        label="Photo of your ID",
+        help_text="For a passport, the page with your photo. Lay it flat, fill the screen.",
+    )
+
+    def __init__(self, *args, needs_back: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_back:
+            self.fields["front"].label = "Photo of the front of your ID"
+            self.fields[
+                "front"
+            ].help_text = "The side with your photo. Lay it flat, fill the screen."
+            self.fields["back"] = _UploadField(
+                kind="image",
+                capture="environment",
+                what="photo of the back of your ID",
+                label="Photo of the back of your ID",
+            )
+
+
+class MethodForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How do you want to show us it is you?",
+        choices=IdCheck.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how you want to show us it is you"},
+    )
+    method.nhsuk = {
+        "label_size": "l",
+        "page_heading": True,
+        "item_hints": {
+            "video": "You show 4 numbers we give you: say them, sign them or write them down",
+            "face_scan": "Take a clear photo of your face with the front camera",
+        },
+    }
+
+
+class VideoForm(forms.Form):
+    digits_way = forms.ChoiceField(
+        label="How will you show the numbers?",
+        choices=IdCheck.DigitsWay.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how you will show the numbers"},
+    )
+    digits_way.nhsuk = {"label_size": "m"}
+    video = _UploadField(
+        kind="video",
+        capture="user",
+        what="video",
+        label="Your video",
+        help_text="Between 2 and 30 seconds. Keep your face in view the whole time.",
+    )
+    video.nhsuk = {"label_size": "m"}
+
+
+class FaceForm(forms.Form):
+    face = _UploadField(
+        kind="image",
+        capture="user",
+        what="photo of your face",
+        label="Take a photo of your face",
+        help_text="Look straight at the camera. Take off glasses and anything covering your face.",
+    )
+    face.nhsuk = {"label_size": "l", "page_heading": True}
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve: this is the patient"), ("reject", "Reject")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select approve or reject"},
+    )
+    decision.nhsuk = {"label_size": "m"}
+    reason = forms.ChoiceField(
+        label="Reason for rejecting",
+        choices=[("", "Select a reason"), *IdCheck.RejectionReason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        widget=forms.Textarea,
+        required=False,
+        max_length=1000,
+        help_text="Do not write down personal details. The patient does not see this note.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("reason"):
+            self.add_error("reason", "Select a reason for rejecting")
+        return data

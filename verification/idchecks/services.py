@@ -1,0 +1,545 @@
+"""What happens to a photo ID check: the patient's steps, the automated checks, the decision.
+
+Views and tasks call these plain functions; each writes its audit event. Tasks are given
+only an ``IdCheck`` id.
+"""
+
+import logging
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+from kombu.exceptions import OperationalError as BrokerError
+
+from accounts.models import ProofingLevel
+from accounts.services import set_proofing_level
+from core import audit, notifications
+from verification.idchecks import checks, events, messages, storage
+from verification.idchecks.uploads import CleanImage, CleanVideo
+from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity
+from verification.models.idchecks import PASSPORTS, DocumentType
+
+logger = logging.getLogger(__name__)
+
+CHECKERS_GROUP = "Identity checkers"
+FAST_TRACK_CONFIDENCE = 0.9
+Kind = IdCheckMedia.Kind
+
+
+def _site(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+# --- who may start -------------------------------------------------------------------------
+
+
+def identity_of(user) -> Identity | None:
+    return Identity.objects.filter(user=user).first()
+
+
+def why_not_eligible(user) -> str | None:
+    """None when the patient may prove P9 with photo ID, else why not.
+
+    "proved" (already P9), "needs_p5" (no demographics record to compare with), "too_young"
+    (under ``P9_MINIMUM_AGE`` on their NHS record's date of birth).
+    """
+    if user.has_level(ProofingLevel.P9):
+        return "proved"
+    identity = identity_of(user)
+    if identity is None:
+        return "needs_p5"
+    if identity.age_on(timezone.localdate()) < settings.P9_MINIMUM_AGE:
+        return "too_young"
+    return None
+
+
+def current_check(user) -> IdCheck | None:
+    """The patient's newest ID check (draft or sent)."""
+    return IdCheck.objects.filter(user=user).order_by("-created_at").first()
+
+
+def draft_of(user) -> IdCheck | None:
+    return (
+        IdCheck.objects.filter(user=user, status=IdCheck.Status.DRAFT)
+        .prefetch_related("media")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+# --- the patient's steps -------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_check(user, *, request=None) -> IdCheck:
+    """Start (or carry on with) a draft ID check, with 4 fresh random numbers for a video."""
+    draft = draft_of(user)
+    if draft:
+        return draft
+    check = IdCheck.objects.create(user=user, digits=f"{secrets.randbelow(10_000):04d}")
+    audit.record(events.ID_CHECK_STARTED, request=request, user=user, check=str(check.id))
+    return check
+
+
+def choose_document(check: IdCheck, document_type: str) -> None:
+    """Record the document; a change of document drops photos of the old one."""
+    if check.document_type and check.document_type != document_type:
+        _drop_media(check, [Kind.DOCUMENT_FRONT, Kind.DOCUMENT_BACK])
+    check.document_type = document_type
+    check.save(update_fields=["document_type"])
+
+
+def choose_method(check: IdCheck, method: str) -> None:
+    """Video or face scan; the numbers for a video are also sent by text message."""
+    if check.method and check.method != method:
+        _drop_media(check, [Kind.VIDEO, Kind.FACE])
+        check.digits_way = ""
+    first_video = method == IdCheck.Method.VIDEO and check.method != method
+    check.method = method
+    check.save(update_fields=["method", "digits_way"])
+    user = check.user
+    if first_video and user.phone_number and user.phone_kind == "mobile":
+        notifications.send(
+            messages.DIGITS_SMS.name, user.phone_number, {"digits": check.digits}, user=user
+        )
+
+
+def choose_digits_way(check: IdCheck, way: str) -> None:
+    check.digits_way = way
+    check.save(update_fields=["digits_way"])
+
+
+@transaction.atomic
+def add_media(check: IdCheck, kind: str, clean: CleanImage | CleanVideo, *, request=None):
+    """Store a checked upload, encrypted; it replaces one of the same kind."""
+    _drop_media(check, [kind])
+    name = storage.save_encrypted(clean.data)
+    media = IdCheckMedia.objects.create(
+        id_check=check,
+        kind=kind,
+        storage_name=name,
+        content_type=clean.content_type,
+        size=len(clean.data),
+        sha256=clean.sha256,
+        width=clean.width,
+        height=clean.height,
+        duration_seconds=getattr(clean, "duration", None),
+    )
+    audit.record(
+        events.ID_CHECK_UPLOADED, request=request, user=check.user, check=str(check.id), kind=kind
+    )
+    if hasattr(check, "_prefetched_objects_cache"):
+        check._prefetched_objects_cache.pop("media", None)
+    return media
+
+
+def _drop_media(check: IdCheck, kinds) -> None:
+    for media in IdCheckMedia.objects.filter(id_check=check, kind__in=kinds):
+        storage.delete(media.storage_name)
+        media.delete()
+    if hasattr(check, "_prefetched_objects_cache"):
+        check._prefetched_objects_cache.pop("media", None)
+
+
+@transaction.atomic
+def submit(check: IdCheck, *, request=None) -> None:
+    """Send the check: the patient is emailed, and the automated checks are queued."""
+    from verification.tasks import run_id_checks
+
+    check = IdCheck.objects.select_for_update().get(pk=check.pk)
+    if check.status != IdCheck.Status.DRAFT:
+        return
+    check.status = IdCheck.Status.SUBMITTED
+    check.submitted_at = timezone.now()
+    check.save(update_fields=["status", "submitted_at"])
+    audit.record(
+        events.ID_CHECK_SUBMITTED,
+        request=request,
+        user=check.user,
+        check=str(check.id),
+        document_type=check.document_type,
+        method=check.method,
+    )
+    notifications.send(
+        messages.RECEIVED.name,
+        check.user.email,
+        {"status_url": _site("verification:idcheck_status")},
+        user=check.user,
+    )
+    check_id = str(check.id)
+    transaction.on_commit(lambda: _enqueue(run_id_checks, check_id))
+
+
+def _enqueue(task, check_id: str) -> None:
+    """Queue the checks. If the broker is down the check is safe in the database, and the
+    periodic ``resume_stalled_id_checks`` queues it again, so the patient sees no error."""
+    try:
+        task.delay(check_id)
+    except BrokerError:
+        logger.exception("could not queue the checks of %s; they will be resumed", check_id)
+
+
+# --- the automated checks ------------------------------------------------------------------
+
+
+class _Media:
+    """Decrypted media of one check, read once and only when a check needs it."""
+
+    def __init__(self, check: IdCheck):
+        self.check = check
+        self._cache: dict = {}
+
+    def raw(self, kind: str) -> bytes | None:
+        if kind not in self._cache:
+            media = self.check.media_of(kind)
+            self._cache[kind] = storage.read_decrypted(media.storage_name) if media else None
+        return self._cache[kind]
+
+    def image(self, kind: str):
+        key = f"rgb:{kind}"
+        if key not in self._cache:
+            data = self.raw(kind)
+            self._cache[key] = checks.load_image(data) if data else None
+        return self._cache[key]
+
+    def frames(self):
+        if "frames" not in self._cache:
+            self._cache["frames"] = checks.video_frames(self.raw(Kind.VIDEO) or b"")
+        return self._cache["frames"]
+
+
+def _mrz_side(check: IdCheck) -> str | None:
+    if check.document_type in PASSPORTS:
+        return Kind.DOCUMENT_FRONT
+    if check.document_type in (DocumentType.EU_ID_CARD, DocumentType.BIOMETRIC_RESIDENCE_CARD):
+        return Kind.DOCUMENT_BACK
+    return None  # UK driving licences carry no MRZ
+
+
+def _mrz(check: IdCheck, media: _Media) -> checks.Result:
+    side = _mrz_side(check)
+    if side is None:
+        return checks.Result(
+            checks.NOT_APPLICABLE, 0.0, "This document has no machine-readable zone"
+        )
+    rgb = media.image(side)
+    if rgb is None:
+        return checks.Result(checks.FAIL, 1.0, "The side with the machine-readable zone is missing")
+    return checks.machine_readable_zone(rgb, identity_of(check.user))
+
+
+# name -> (applies to this check?, run). Order: cheap first, so a blurred photo fails fast.
+PIPELINE = {
+    "image_quality": (
+        lambda c: True,
+        lambda c, m: checks.image_quality(m.image(Kind.DOCUMENT_FRONT)),
+    ),
+    "document_face": (
+        lambda c: True,
+        lambda c, m: checks.document_face(m.image(Kind.DOCUMENT_FRONT)),
+    ),
+    "machine_readable_zone": (lambda c: True, _mrz),
+    "face_scan": (
+        lambda c: c.method == IdCheck.Method.FACE_SCAN,
+        lambda c, m: checks.face_capture(m.image(Kind.FACE)),
+    ),
+    "video_face": (
+        lambda c: c.method == IdCheck.Method.VIDEO,
+        lambda c, m: checks.video_face(m.frames()),
+    ),
+    "spoken_digits": (
+        lambda c: c.method == IdCheck.Method.VIDEO,
+        lambda c, m: checks.spoken_digits(m.raw(Kind.VIDEO) or b"", c.digits, c.digits_way),
+    ),
+}
+
+
+def run_automated_checks(check_id) -> None:
+    """Run every check not yet done for this ID check, then decide what happens next.
+
+    Idempotent and resumable: each finished check is saved at once, so after a crash the
+    next run starts from the first check without a result, and a decided check is left alone.
+    """
+    check = (
+        IdCheck.objects.filter(pk=check_id, status=IdCheck.Status.SUBMITTED)
+        .select_related("user")
+        .prefetch_related("media")
+        .first()
+    )
+    if check is None:
+        return
+    done = set(AutomatedCheck.objects.filter(id_check=check).values_list("name", flat=True))
+    media = _Media(check)
+    for name, (applies, run) in PIPELINE.items():
+        if name in done or not applies(check):
+            continue
+        started = time.perf_counter()
+        try:
+            result = run(check, media)
+        except (ValueError, OSError) as error:  # damaged media: a person must look
+            logger.warning("check %s of %s could not run: %s", name, check_id, type(error).__name__)
+            result = checks.Result(checks.UNSURE, 0.0, "This check could not be run")
+        AutomatedCheck.objects.update_or_create(
+            id_check=check,
+            name=name,
+            defaults={
+                "outcome": result.outcome,
+                "confidence": result.confidence,
+                "summary": result.summary,
+                "details": result.details,
+                "advisory": result.advisory,
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+    decide_automatically(check.pk)
+
+
+def fast_track_allowed(check: IdCheck, results) -> bool:
+    """All deciding checks passed with high confidence, on a route a machine can finish.
+
+    A video is judged by a person: whether the patient shows the 4 numbers (spoken, signed
+    or written) is the point of it, and recognising them is only ever a hint (ADR 0040).
+    """
+    if not settings.P9_FAST_TRACK or check.method != IdCheck.Method.FACE_SCAN:
+        return False
+    deciding = [r for r in results if not r.advisory]
+    names = {r.name for r in deciding}
+    needed = {"image_quality", "document_face", "machine_readable_zone", "face_scan"}
+    return needed <= names and all(
+        r.outcome == AutomatedCheck.Outcome.PASS and r.confidence >= FAST_TRACK_CONFIDENCE
+        for r in deciding
+    )
+
+
+@transaction.atomic
+def decide_automatically(check_id) -> None:
+    """After the automated checks: fast track to P9, or the identity checkers' queue."""
+    check = IdCheck.objects.select_for_update().filter(pk=check_id).first()
+    if check is None or check.status != IdCheck.Status.SUBMITTED:
+        return
+    results = list(check.results.all())
+    check.automated_at = timezone.now()
+    audit.record(
+        events.ID_CHECK_AUTOMATED,
+        user=check.user,
+        check=str(check.id),
+        outcomes={r.name: r.outcome for r in results},
+    )
+    if fast_track_allowed(check, results):
+        check.status = IdCheck.Status.APPROVED
+        check.fast_tracked = True
+        check.decided_at = timezone.now()
+        check.save(update_fields=["status", "fast_tracked", "decided_at", "automated_at"])
+        set_proofing_level(check.user, ProofingLevel.P9, route="fast track")
+        audit.record(
+            events.ID_CHECK_FAST_TRACKED,
+            user=check.user,
+            check=str(check.id),
+            document_type=check.document_type,
+            route=check.route,
+        )
+        _email_approved(check)
+        return
+    check.status = IdCheck.Status.AWAITING_REVIEW
+    check.save(update_fields=["status", "automated_at"])
+    audit.record(events.ID_CHECK_QUEUED, user=check.user, check=str(check.id))
+
+
+def stalled_checks(older_than: timedelta):
+    """Sent checks whose automated checks have not finished after ``older_than``."""
+    return IdCheck.objects.filter(
+        status=IdCheck.Status.SUBMITTED, submitted_at__lt=timezone.now() - older_than
+    )
+
+
+# --- the identity checkers -----------------------------------------------------------------
+
+
+def is_identity_checker(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.groups.filter(name=CHECKERS_GROUP).exists()
+    )
+
+
+def queue():
+    return IdCheck.objects.filter(status=IdCheck.Status.AWAITING_REVIEW).order_by("submitted_at")
+
+
+def queue_summary() -> dict:
+    waiting = queue()
+    oldest = waiting.first()
+    now = timezone.now()
+    return {
+        "waiting": waiting.count(),
+        "in_progress": waiting.filter(locked_until__gt=now).count(),
+        "oldest_age": (now - oldest.submitted_at) if oldest else None,
+        "oldest_age_text": timesince(oldest.submitted_at, now) if oldest else "",
+    }
+
+
+def locked_check_of(checker) -> IdCheck | None:
+    return queue().filter(locked_by=checker, locked_until__gt=timezone.now()).first()
+
+
+@transaction.atomic
+def take_next(checker, *, request=None) -> IdCheck | None:
+    """Lock the oldest unlocked check to ``checker``; their own current one if they have one.
+
+    Row locks (SKIP LOCKED on PostgreSQL) mean two checkers never get the same check; a lock
+    left by a checker who walked away expires after ``P9_REVIEW_LOCK_MINUTES``.
+    """
+    mine = locked_check_of(checker)
+    if mine:
+        return mine
+    now = timezone.now()
+    unlocked = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    free = queue().filter(unlocked).exclude(user=checker)
+    candidate = free.select_for_update(skip_locked=True).first()
+    if candidate is None:
+        return None
+    candidate.locked_by = checker
+    candidate.locked_until = now + timedelta(minutes=settings.P9_REVIEW_LOCK_MINUTES)
+    candidate.save(update_fields=["locked_by", "locked_until"])
+    audit.record(
+        events.ID_CHECK_TAKEN,
+        request=request,
+        user=candidate.user,
+        actor=checker,
+        check=str(candidate.id),
+    )
+    return candidate
+
+
+def record_media_view(media: IdCheckMedia, checker, *, request=None) -> None:
+    audit.record(
+        events.ID_CHECK_MEDIA_VIEWED,
+        request=request,
+        user=media.id_check.user,
+        actor=checker,
+        check=str(media.id_check_id),
+        kind=media.kind,
+    )
+
+
+class NotYours(Exception):
+    """The check is not locked to this checker (the lock expired, or someone else has it)."""
+
+
+def _locked_for_decision(check_id, checker) -> IdCheck:
+    check = IdCheck.objects.select_for_update().select_related("user").get(pk=check_id)
+    if check.status != IdCheck.Status.AWAITING_REVIEW or not check.is_locked_to(checker):
+        raise NotYours
+    return check
+
+
+@transaction.atomic
+def approve(check_id, checker, *, request=None) -> IdCheck:
+    """A checker approves: the patient is P9 (route and document recorded) and is emailed."""
+    check = _locked_for_decision(check_id, checker)
+    check.status = IdCheck.Status.APPROVED
+    check.decided_at = timezone.now()
+    check.decided_by = checker
+    check.locked_until = None
+    check.save(update_fields=["status", "decided_at", "decided_by", "locked_until"])
+    set_proofing_level(check.user, ProofingLevel.P9, route=check.route, actor=checker)
+    audit.record(
+        events.ID_CHECK_APPROVED,
+        request=request,
+        user=check.user,
+        actor=checker,
+        check=str(check.id),
+        route=check.route,
+        document_type=check.document_type,
+    )
+    _email_approved(check)
+    return check
+
+
+@transaction.atomic
+def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> IdCheck:
+    """A checker rejects with a reason from the list; the patient is emailed and may retry."""
+    if reason not in IdCheck.RejectionReason.values:
+        raise ValueError("unknown rejection reason")
+    check = _locked_for_decision(check_id, checker)
+    check.status = IdCheck.Status.REJECTED
+    check.decided_at = timezone.now()
+    check.decided_by = checker
+    check.rejection_reason = reason
+    check.decision_note = note
+    check.locked_until = None
+    check.save(
+        update_fields=[
+            "status",
+            "decided_at",
+            "decided_by",
+            "rejection_reason",
+            "decision_note",
+            "locked_until",
+        ]
+    )
+    audit.record(
+        events.ID_CHECK_REJECTED,
+        request=request,
+        user=check.user,
+        actor=checker,
+        check=str(check.id),
+        reason=reason,
+    )
+    notifications.send(
+        messages.REJECTED.name,
+        check.user.email,
+        {
+            "reason": check.get_rejection_reason_display().lower(),
+            "status_url": _site("verification:idcheck_status"),
+        },
+        user=check.user,
+    )
+    return check
+
+
+def _email_approved(check: IdCheck) -> None:
+    notifications.send(
+        messages.APPROVED.name,
+        check.user.email,
+        {"sign_in_url": _site("accounts:sign_in")},
+        user=check.user,
+    )
+
+
+# --- retention -----------------------------------------------------------------------------
+
+
+def delete_decided_media(now=None) -> int:
+    """Delete the photos and videos of checks decided more than the retention period ago."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.P9_MEDIA_RETENTION_DAYS)
+    due = IdCheck.objects.filter(
+        status__in=[IdCheck.Status.APPROVED, IdCheck.Status.REJECTED],
+        decided_at__lte=cutoff,
+        media_deleted_at__isnull=True,
+    )
+    count = 0
+    for check in due:
+        with transaction.atomic():
+            files = list(check.media.all())
+            for media in files:
+                storage.delete(media.storage_name)
+            check.media.all().delete()
+            check.media_deleted_at = now
+            check.save(update_fields=["media_deleted_at"])
+            audit.record(
+                events.ID_CHECK_MEDIA_DELETED,
+                user=check.user,
+                check=str(check.id),
+                files=len(files),
+            )
+        count += 1
+    return count
