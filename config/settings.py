@@ -301,3 +301,7 @@ LOGGING = {
 
 ADMIN_URL = env.string("ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms.NHSUKFormRenderer"
+
+# accounts (issue 2): Django's own form templates (error lists, widgets) for Django admin,
+# whose forms also go through FORM_RENDERER; without this an admin form with an error fails.
+INSTALLED_APPS += ["django.forms"]

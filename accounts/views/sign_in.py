@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import logout
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -91,7 +93,10 @@ def security_code(request: HttpRequest) -> HttpResponse:
         if result == "locked":
             request.session.pop(PENDING_KEY, None)
             form = SignInForm()
-            form.add_error(None, _locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60))
+            form._errors = ErrorDict()  # an unbound form showing only the lock message
+            form._errors[NON_FIELD_ERRORS] = form.error_class(
+                [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
+            )
             return page(request, "accounts/sign_in.jinja", {"form": form, "has_errors": True})
         form.add_error("code", CODE_ERRORS[result])
     if user.phone_kind == User.PhoneKind.LANDLINE:

@@ -1,0 +1,70 @@
+"""Sign-up must not reveal whether an email address is taken, by page or by time."""
+
+import statistics
+import time
+
+import pytest
+from django.contrib.auth.hashers import get_hashers
+from django.test import Client
+from django.urls import reverse
+
+from core.models import Notification
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owasp_hashing(settings):
+    """The production Argon2id cost, as an attacker timing the page would meet it."""
+    settings.PASSWORD_HASH_COST = "owasp"
+    get_hashers.cache_clear()
+    yield
+    get_hashers.cache_clear()
+
+
+def _time_sign_up(email: str) -> float:
+    client = Client()
+    started = time.perf_counter()
+    response = client.post(
+        reverse("accounts:create"),
+        {"email": email, "password": "a long unusual password", "terms": "on"},
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 302
+    return elapsed
+
+
+def test_sign_up_takes_the_same_time_for_new_and_taken_emails(owasp_hashing, settings):
+    settings.SIGN_UPS_PER_ADDRESS = None
+    taken = UserFactory(email="taken@example.com")
+    new_times, taken_times = [], []
+    for i in range(12):
+        from django.core.cache import cache
+
+        cache.clear()  # the per-address sign-up limit is not what this measures
+        new_times.append(_time_sign_up(f"new{i}@example.com"))
+        taken_times.append(_time_sign_up(taken.email))
+    new_median = statistics.median(new_times)
+    taken_median = statistics.median(taken_times)
+    hash_cost = min(new_times + taken_times)
+    # Both paths do one Argon2id hash and the same kinds of writes; the gap between the
+    # medians is a few milliseconds, far below the spread an attacker sees over a network.
+    assert abs(new_median - taken_median) < max(0.010, 0.25 * hash_cost), (
+        new_median,
+        taken_median,
+    )
+
+
+def test_sign_up_sends_one_email_either_way():
+    taken = UserFactory(email="taken@example.com")
+    Client().post(
+        reverse("accounts:create"),
+        {"email": "fresh@example.com", "password": "a long unusual password", "terms": "on"},
+    )
+    Client().post(
+        reverse("accounts:create"),
+        {"email": taken.email, "password": "a long unusual password", "terms": "on"},
+    )
+    templates = sorted(Notification.objects.values_list("template", flat=True))
+    assert templates == ["accounts.account_already_exists", "accounts.email_security_code"]
