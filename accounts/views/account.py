@@ -57,7 +57,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": "Change your email address",
             "intro": [f"Your email address is {request.user.email}."],
-            "button": "Continue",
+            "submit": "Continue",
             "back": reverse("accounts:home"),
         },
     )
@@ -200,7 +200,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "title": "Change your password",
-            "button": "Change password",
+            "submit": "Change password",
             "back": reverse("accounts:home"),
         },
     )

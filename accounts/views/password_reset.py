@@ -40,7 +40,7 @@ def password_forgotten(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": "Reset your password",
             "intro": ["Enter the email address you use for NHS login. We will send you a link."],
-            "button": "Send link",
+            "submit": "Send link",
             "back": reverse("accounts:sign_in"),
         },
     )
@@ -78,5 +78,5 @@ def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
     return page(
         request,
         "accounts/form_page.jinja",
-        {"form": form, "title": "Choose a new password", "button": "Reset password"},
+        {"form": form, "title": "Choose a new password", "submit": "Reset password"},
     )
