@@ -13,6 +13,9 @@ SIGNED_OUT = register("sign_out", "You signed out")
 PROOFING_LEVEL_CHANGED = register(
     "identity.level_changed", "The level of proof of who you are changed"
 )
+SIGN_UP_STARTED = register(
+    "account.sign_up_started", "Someone started creating an NHS login", visible_to_patient=False
+)
 SIGN_UP_WITH_EXISTING_EMAIL = register(
     "account.sign_up_existing_email",
     "Someone tried to create an NHS login with your email address",

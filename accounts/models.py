@@ -174,7 +174,9 @@ class EmailCode(OneTimeCode):
     """A code sent to an email address, to confirm the patient can read it.
 
     ``decoy`` codes never match: they stand in for a sign-up with an email address that is
-    already in use, so the page looks the same whether or not the address is taken.
+    already in use, so the page looks the same whether or not the address is taken. At sign-up
+    the login itself is only created once the code is right; until then the password hash
+    waits here.
     """
 
     class Purpose(models.TextChoices):
@@ -185,6 +187,7 @@ class EmailCode(OneTimeCode):
     email = models.EmailField()
     purpose = models.CharField(max_length=8, choices=Purpose.choices)
     decoy = models.BooleanField(default=False)
+    password_hash = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -1,9 +1,9 @@
 """Sending security codes by email, text message or voice call."""
 
-from accounts import events, messages
+from accounts import messages
 from accounts.models import EmailCode, PhoneDevice, User
 from accounts.services.limits import RESEND
-from core import audit, notifications
+from core import notifications
 
 
 def spoken(code: str) -> str:
@@ -35,7 +35,6 @@ def send_phone_code(device: PhoneDevice) -> None:
         notifications.send(
             messages.SMS_SECURITY_CODE.name, device.number, {"code": code}, user=device.user
         )
-    audit.record(events.SECURITY_CODE_SENT, user=device.user, channel=device.kind)
 
 
 def may_send_again(key: str) -> bool:

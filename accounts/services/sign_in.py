@@ -67,28 +67,35 @@ def send_sign_in_code(user: User) -> PhoneDevice | None:
 
 
 @transaction.atomic
-def check_sign_in_code(request, user: User, code: str) -> str:
-    """Check a sign-in security code: "ok", "wrong", "expired", "void" or "locked"."""
+def check_sign_in_code(request, user: User, code: str) -> tuple[str, PhoneDevice | None]:
+    """Check a sign-in security code: ("ok", the phone device), or ("wrong" | "expired" |
+    "void" | "locked", None)."""
     if limits.sign_in_lock(request, user.email).locked:
         audit.record(events.SIGN_IN_BLOCKED, request=request, user=user)
-        return "locked"
+        return "locked", None
     device = PhoneDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
-        return "void"
+        return "void", None
     result = device.check_code(code)
     if result == "ok":
-        return result
+        return result, device
     audit.record(events.SECURITY_CODE_FAILED, request=request, user=user, outcome=result)
     if limits.record_sign_in_failure(request, user.email, user, reason="security code").locked:
-        return "locked"
-    return result
+        return "locked", None
+    return result, None
 
 
-def complete_sign_in(request, user: User, *, remembered_browser: RememberedBrowser | None = None):
-    """Sign the patient in after a password and either a code or a remembered browser."""
+def complete_sign_in(
+    request,
+    user: User,
+    *,
+    device: PhoneDevice | None = None,
+    remembered_browser: RememberedBrowser | None = None,
+):
+    """Sign the patient in after a password and either a code to ``device`` or a remembered
+    browser. The device is also recorded for django-otp (``request.user.is_verified()``)."""
     login(request, user, backend=BACKEND)
-    device = phone_device(user)
-    if device is not None and remembered_browser is None:
+    if device is not None:
         otp_login(request, device)
     record_authentication(
         request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None

@@ -7,7 +7,6 @@ and the owner of the address gets an email telling them someone tried.
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts import events, messages
 from accounts.models import EmailCode, PhoneDevice, User
@@ -18,31 +17,26 @@ from core import audit, notifications
 
 @transaction.atomic
 def start_sign_up(request, *, email: str, password: str) -> EmailCode:
-    """Create the login (email not yet confirmed) and email a code; or, for a taken address,
-    tell its owner and return a decoy. Both paths hash the password and write the same kinds
-    of rows, so the response takes the same time.
+    """Email a code to confirm the address; or, if the address already has a login, tell its
+    owner and return a decoy that no code matches.
+
+    The login is created only when the right code comes back (``confirm_email``), so both
+    paths here do the same work: one password hash, one code row, one email, one audit
+    event. The response takes the same time whether or not the address is taken.
     """
     email = User.objects.normalize_email(email)
     password_hash = make_password(password)
     existing = User.objects.filter(email=email).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                user = User.objects.create(
-                    email=email, password=password_hash, terms_accepted_at=timezone.now()
-                )
-        except IntegrityError:  # created by a parallel request a moment ago
-            existing = User.objects.get(email=email)
-        else:
-            email_code = EmailCode.objects.create(
-                user=user, email=email, purpose=EmailCode.Purpose.SIGN_UP
-            )
-            send_email_code(email_code)
-            audit.record(events.ACCOUNT_CREATED, request=request, user=user)
-            return email_code
     email_code = EmailCode.objects.create(
-        user=None, email=email, purpose=EmailCode.Purpose.SIGN_UP, decoy=True
+        email=email,
+        purpose=EmailCode.Purpose.SIGN_UP,
+        decoy=existing is not None,
+        password_hash=password_hash,
     )
+    if existing is None:
+        send_email_code(email_code)
+        audit.record(events.SIGN_UP_STARTED, request=request, email_code=email_code.pk)
+        return email_code
     email_code.new_code()  # the same write as a real code; the code itself is thrown away
     notifications.send(
         messages.ACCOUNT_ALREADY_EXISTS.name,
@@ -57,32 +51,57 @@ def start_sign_up(request, *, email: str, password: str) -> EmailCode:
     return email_code
 
 
+def _create_login(request, email_code: EmailCode) -> User | None:
+    """The sign-up email is confirmed: create the login. None if the address was taken
+    in the meantime (by a sign-up confirmed a moment earlier)."""
+    try:
+        with transaction.atomic():
+            user = User.objects.create(
+                email=email_code.email,
+                password=email_code.password_hash,
+                email_verified=True,
+                terms_accepted_at=email_code.created_at,
+            )
+    except IntegrityError:
+        return None
+    email_code.user = user
+    email_code.password_hash = ""
+    email_code.save(update_fields=["user", "password_hash"])
+    audit.record(events.ACCOUNT_CREATED, request=request, user=user)
+    return user
+
+
 @transaction.atomic
 def confirm_email(request, email_code: EmailCode, code: str) -> str:
     """Check the email code. Returns "ok", "wrong", "expired" or "void".
 
-    On "ok" the login's email is confirmed (a sign-up) or changed (a change of email).
+    On "ok" a sign-up creates the login with its email confirmed (or confirms the email of
+    an older unfinished login), and a change of email takes effect.
     """
     email_code = EmailCode.objects.select_for_update().get(pk=email_code.pk)
     result = email_code.check_code(code)
-    user = email_code.user
     if result != "ok":
         audit.record(
             events.EMAIL_CODE_FAILED,
             request=request,
-            user=user,
+            user=email_code.user,
             outcome=result,
             purpose=email_code.purpose,
         )
         return result
     if email_code.purpose == EmailCode.Purpose.SIGN_UP:
-        User.objects.filter(pk=user.pk).update(email_verified=True)
-        user.email_verified = True
+        if email_code.user_id is None:
+            user = _create_login(request, email_code)
+            if user is None:
+                return "void"
+        else:
+            user = email_code.user
+            User.objects.filter(pk=user.pk).update(email_verified=True)
         audit.record(events.EMAIL_CONFIRMED, request=request, user=user)
     else:
         from accounts.services.changes import apply_email_change
 
-        apply_email_change(request, user, email_code.email)
+        apply_email_change(request, email_code.user, email_code.email)
     return result
 
 

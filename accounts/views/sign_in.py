@@ -74,10 +74,10 @@ def security_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:sign_in")
     form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = service.check_sign_in_code(request, user, form.cleaned_data["code"])
+        result, device = service.check_sign_in_code(request, user, form.cleaned_data["code"])
         if result == "ok":
             next_url = request.session.pop(PENDING_KEY, {}).get("next")
-            service.complete_sign_in(request, user)
+            service.complete_sign_in(request, user, device=device)
             response = redirect(next_url or "accounts:home")
             if form.cleaned_data["remember_browser"]:
                 _browser, token = remember_browser(request, user)

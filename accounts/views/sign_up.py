@@ -55,7 +55,6 @@ def create(request: HttpRequest) -> HttpResponse:
             )
             request.session[SESSION_KEY] = {
                 "email_code": email_code.pk,
-                "user": email_code.user_id,
                 "next": safe_next(request, request.GET.get("next")),
             }
             return redirect("accounts:confirm_email")
@@ -80,6 +79,8 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
         else:
             result = sign_up.confirm_email(request, email_code, form.cleaned_data["code"])
             if result == "ok":
+                email_code.refresh_from_db()
+                _save_state(request, user=email_code.user_id)
                 return redirect("accounts:phone")
             limits.CODE_TRIES_PER_ADDRESS.hit(address)
             form.add_error("code", CODE_ERRORS[result])
@@ -162,7 +163,7 @@ def confirm_phone(request: HttpRequest) -> HttpResponse:
             if result == "ok":
                 next_url = _state(request).get("next")
                 request.session.pop(SESSION_KEY, None)
-                sign_in.complete_sign_in(request, device.user)
+                sign_in.complete_sign_in(request, device.user, device=device)
                 flash.success(request, "You have created your NHS login")
                 return redirect(next_url or "accounts:home")
             limits.CODE_TRIES_PER_ADDRESS.hit(address)

@@ -29,15 +29,16 @@ def create(client, email="new@example.com", password=PASSWORD, terms="on"):
 def test_it_creates_a_p0_login_after_both_codes(client):
     response = create(client)
     assert response.url == reverse("accounts:confirm_email")
-    user = User.objects.get(email="new@example.com")
-    assert not user.email_verified
-    assert user.password.startswith("argon2$argon2id$")
-    assert user.terms_accepted_at is not None
+    assert not User.objects.exists()  # the login is made once the email is confirmed
 
     response = client.post(
         reverse("accounts:confirm_email"), {"code": latest_code("new@example.com")}
     )
     assert response.url == reverse("accounts:phone")
+    user = User.objects.get(email="new@example.com")
+    assert user.email_verified and not user.is_p0_complete
+    assert user.password.startswith("argon2$argon2id$")
+    assert user.terms_accepted_at is not None
     response = client.post(reverse("accounts:phone"), {"kind": "mobile", "number": VALID_MOBILE})
     assert response.url == reverse("accounts:confirm_phone")
     response = client.post(
@@ -126,7 +127,7 @@ def test_a_wrong_email_code_is_refused_and_five_void_it(client):
     assert "too many times" in response.content.decode()
     response = client.post(reverse("accounts:confirm_email"), {"code": right})
     assert "too many times" in response.content.decode()
-    assert not User.objects.get().email_verified
+    assert not User.objects.exists()
 
 
 def test_an_expired_email_code_is_refused(client, time_machine=None):
@@ -139,7 +140,7 @@ def test_an_expired_email_code_is_refused(client, time_machine=None):
     EmailCode.objects.update(valid_until=timezone.now() - timedelta(seconds=1))
     response = client.post(reverse("accounts:confirm_email"), {"code": code})
     assert "This security code has expired" in response.content.decode()
-    assert not User.objects.get().email_verified
+    assert not User.objects.exists()
 
 
 def test_a_new_code_replaces_the_old_one_and_is_limited(client):
@@ -180,17 +181,41 @@ def test_signing_up_with_a_taken_email_looks_the_same_and_tells_the_owner(client
     assert "The security code is not right" in response.content.decode()
 
 
-def test_an_unfinished_login_resumes_at_sign_in(client):
+def test_a_login_without_a_phone_resumes_at_the_phone_step(client):
     create(client)
-    client.logout()
-    response = client.post(
+    client.post(reverse("accounts:confirm_email"), {"code": latest_code("new@example.com")})
+    other = type(client)()
+    response = other.post(
         reverse("accounts:sign_in"), {"email": "new@example.com", "password": PASSWORD}
+    )
+    assert response.url == reverse("accounts:phone")
+    assert "_auth_user_id" not in other.session
+
+
+def test_an_older_login_without_a_confirmed_email_resumes_at_the_email_step(client):
+    User.objects.create_user("old@example.com", PASSWORD)
+    response = client.post(
+        reverse("accounts:sign_in"), {"email": "old@example.com", "password": PASSWORD}
     )
     assert response.url == reverse("accounts:confirm_email")
     response = client.post(
-        reverse("accounts:confirm_email"), {"code": latest_code("new@example.com")}
+        reverse("accounts:confirm_email"), {"code": latest_code("old@example.com")}
     )
     assert response.url == reverse("accounts:phone")
+    assert User.objects.get(email="old@example.com").email_verified
+
+
+def test_two_sign_ups_for_one_address_make_one_login(client):
+    create(client)
+    other = type(client)()
+    create(other)
+    code_two = latest_code("new@example.com")
+    client.post(reverse("accounts:resend_email_code"))
+    code_one = latest_code("new@example.com")
+    assert client.post(reverse("accounts:confirm_email"), {"code": code_one}).status_code == 302
+    response = other.post(reverse("accounts:confirm_email"), {"code": code_two})
+    assert response.status_code == 200
+    assert User.objects.filter(email="new@example.com").count() == 1
 
 
 def test_older_password_hashes_are_upgraded_at_sign_in(client):
