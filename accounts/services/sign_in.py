@@ -55,7 +55,18 @@ def check_password(request, *, email: str, password: str) -> PasswordCheck:
 
 
 def phone_device(user: User) -> PhoneDevice | None:
-    return PhoneDevice.objects.filter(user=user, confirmed=True).first()
+    """The patient's confirmed phone device. A login whose phone was confirmed before phone
+    devices existed (or was made by a factory or an import) gets one from its phone number."""
+    device = PhoneDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and user.phone_verified and user.phone_number:
+        device = PhoneDevice.objects.create(
+            user=user,
+            name=f"{user.phone_kind or 'mobile'} phone",
+            number=user.phone_number,
+            kind=user.phone_kind or User.PhoneKind.MOBILE,
+            confirmed=True,
+        )
+    return device
 
 
 def send_sign_in_code(user: User) -> PhoneDevice | None:

@@ -230,3 +230,48 @@ def test_current_authentication_reports_password_and_device(rf, client, phone_pa
     request.session = client.session
     auth = current_authentication(request)
     assert auth.satisfies({"Cp", "Cd"})
+
+
+def test_a_login_without_a_phone_device_row_still_gets_a_code(client, patient):
+    """Logins made by the factory (or before devices existed) have only a confirmed number."""
+    from accounts.models import PhoneDevice
+
+    assert not PhoneDevice.objects.filter(user=patient).exists()
+    assert sign_in(client, patient).url == reverse("accounts:security_code")
+    response = enter_code(client, latest_code(patient.phone_number))
+    assert response.url == reverse("accounts:home")
+    assert PhoneDevice.objects.get(user=patient).number == patient.phone_number
+
+
+@pytest.mark.worker
+def test_a_real_worker_delivers_the_sign_in_code(celery_worker_process):
+    from accounts.models import PhoneDevice
+    from core.models import Notification
+    from tests.factories import UserFactory
+    from tests.fixtures.worker import wait_for
+
+    user = UserFactory(phone_number="+447400123456")
+    PhoneDevice.objects.create(user=user, name="m", number=user.phone_number, kind="mobile")
+    from django.test import Client
+
+    client = Client()
+    assert sign_in(client, user).url == reverse("accounts:security_code")
+    (text,) = sent_to(user.phone_number)
+    wait_for(lambda: Notification.objects.get(pk=text.pk).status == "delivered", timeout=30)
+    response = enter_code(client, latest_code(user.phone_number))
+    assert response.url == reverse("accounts:home")
+
+
+def test_signing_up_from_a_services_link_returns_there(client):
+    from tests.accounts.helpers import VALID_MOBILE
+
+    client.post(
+        reverse("accounts:create") + "?next=/prove-who-you-are/",
+        {"email": "next@example.com", "password": "a long unusual password", "terms": "on"},
+    )
+    client.post(reverse("accounts:confirm_email"), {"code": latest_code("next@example.com")})
+    client.post(reverse("accounts:phone"), {"kind": "mobile", "number": VALID_MOBILE})
+    response = client.post(
+        reverse("accounts:confirm_phone"), {"code": latest_code("+447400123456")}
+    )
+    assert response.url == "/prove-who-you-are/"
