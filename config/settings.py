@@ -305,3 +305,9 @@ FORM_RENDERER = "core.forms.NHSUKFormRenderer"
 # accounts (issue 2): Django's own form templates (error lists, widgets) for Django admin,
 # whose forms also go through FORM_RENDERER; without this an admin form with an error fails.
 INSTALLED_APPS += ["django.forms"]
+
+# accounts (issue 2): daily clean-up of old security codes and dead remembered browsers.
+CELERY_BEAT_SCHEDULE["accounts-delete-stale-records"] = {
+    "task": "accounts.tasks.delete_stale_account_records",
+    "schedule": timedelta(days=1),
+}

@@ -234,3 +234,22 @@ def test_older_password_hashes_are_upgraded_at_sign_in(client):
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
     assert user.check_password("correct horse battery")
+
+
+def test_argon2_hashes_with_other_parameters_are_upgraded_at_sign_in(client):
+    from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher
+
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    django_default = Argon2PasswordHasher()  # m=100 MiB, t=2, p=8: not our parameters
+    old_hash = django_default.encode("correct horse battery", django_default.salt())
+    User.objects.filter(pk=user.pk).update(password=old_hash)
+    client.post(
+        reverse("accounts:sign_in"), {"email": user.email, "password": "correct horse battery"}
+    )
+    user.refresh_from_db()
+    assert user.password != old_hash
+    ours = get_hasher("default")
+    assert not ours.must_update(user.password)
+    assert user.check_password("correct horse battery")
