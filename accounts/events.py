@@ -26,9 +26,6 @@ EMAIL_CODE_FAILED = register(
 PHONE_CODE_FAILED = register(
     "account.phone_code_failed", "A wrong security code was entered for your phone number"
 )
-SECURITY_CODE_SENT = register(
-    "account.security_code_sent", "We sent you a security code", visible_to_patient=False
-)
 SIGN_IN_BLOCKED = register("sign_in.blocked", "Someone tried to sign in while sign in was locked")
 EMAIL_CHANGED = register("account.email_changed", "You changed your email address")
 PHONE_CHANGED = register("account.phone_changed", "You changed your phone number")

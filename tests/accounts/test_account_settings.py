@@ -27,11 +27,11 @@ def test_the_activity_page_lists_what_happened(phone_patient):
     from core import audit
 
     audit.record(events.SIGNED_IN, user=phone_patient)
-    audit.record(events.SECURITY_CODE_SENT, user=phone_patient)  # not for patients
+    audit.record(events.SIGN_UP_STARTED, user=phone_patient)  # for staff, not patients
     client = signed_in_client(phone_patient)
     html = client.get(reverse("accounts:activity")).content.decode()
     assert "You signed in" in html
-    assert "We sent you a security code" not in html
+    assert "Someone started creating an NHS login" not in html
 
 
 def test_changing_the_email_needs_a_code_sent_to_the_new_address(phone_patient):
