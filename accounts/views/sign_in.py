@@ -91,13 +91,17 @@ def security_code(request: HttpRequest) -> HttpResponse:
                 )
             return response
         if result == "locked":
-            request.session.pop(PENDING_KEY, None)
+            next_url = request.session.pop(PENDING_KEY, {}).get("next")
             form = SignInForm()
             form._errors = ErrorDict()  # an unbound form showing only the lock message
             form._errors[NON_FIELD_ERRORS] = form.error_class(
                 [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
             )
-            return page(request, "accounts/sign_in.jinja", {"form": form, "has_errors": True})
+            return page(
+                request,
+                "accounts/sign_in.jinja",
+                {"form": form, "has_errors": True, "next": next_url},
+            )
         form.add_error("code", CODE_ERRORS[result])
     if user.phone_kind == User.PhoneKind.LANDLINE:
         sent_to = (

@@ -92,7 +92,9 @@ def test_wrong_codes_count_towards_the_lockout(client, phone_patient):
     for _ in range(4):
         enter_code(client, wrong)
     response = enter_code(client, wrong)
-    assert "Sign in is locked" in response.content.decode()
+    html = response.content.decode()
+    assert "Sign in is locked" in html
+    assert f'action="{reverse("accounts:sign_in")}"' in html  # the form goes to sign-in
     assert sent_to(phone_patient.email, "accounts.account_locked")
     assert "_auth_user_id" not in client.session
 
