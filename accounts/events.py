@@ -13,3 +13,26 @@ SIGNED_OUT = register("sign_out", "You signed out")
 PROOFING_LEVEL_CHANGED = register(
     "identity.level_changed", "The level of proof of who you are changed"
 )
+SIGN_UP_STARTED = register(
+    "account.sign_up_started", "Someone started creating an NHS login", visible_to_patient=False
+)
+SIGN_UP_WITH_EXISTING_EMAIL = register(
+    "account.sign_up_existing_email",
+    "Someone tried to create an NHS login with your email address",
+)
+EMAIL_CODE_FAILED = register(
+    "account.email_code_failed", "A wrong security code was entered for your email address"
+)
+PHONE_CODE_FAILED = register(
+    "account.phone_code_failed", "A wrong security code was entered for your phone number"
+)
+SIGN_IN_BLOCKED = register("sign_in.blocked", "Someone tried to sign in while sign in was locked")
+EMAIL_CHANGED = register("account.email_changed", "You changed your email address")
+PHONE_CHANGED = register("account.phone_changed", "You changed your phone number")
+PASSWORD_CHANGED = register("account.password_changed", "You changed your password")
+PASSWORD_RESET_REQUESTED = register(
+    "account.password_reset_requested", "Someone asked to reset your password"
+)
+PASSWORD_RESET = register("account.password_reset", "You reset your password")
+BROWSER_REMEMBERED = register("browser.remembered", "You chose to remember a browser")
+BROWSER_FORGOTTEN = register("browser.forgotten", "You forgot a remembered browser")

@@ -53,3 +53,62 @@ ACCOUNT_LOCKED = register(
         ),
     )
 )
+PASSWORD_RESET_LINK = register(
+    Message(
+        "accounts.password_reset_link",
+        "email",
+        subject="Reset your NHS login password",
+        body=(
+            "Someone asked to reset the password for your NHS login.\n\n"
+            "To choose a new password, go to ((reset_url))\n\n"
+            "The link works once and stops working after ((hours)) hours.\n\n"
+            "If you did not ask for this, you do not need to do anything."
+        ),
+    )
+)
+PASSWORD_RESET_NO_ACCOUNT = register(
+    Message(
+        "accounts.password_reset_no_account",
+        "email",
+        subject="Reset your NHS login password",
+        body=(
+            "Someone asked to reset the password for an NHS login using this email address, "
+            "but there is no NHS login with this email address.\n\n"
+            "You can create one at ((create_url))\n\n"
+            "If you did not ask for this, you do not need to do anything."
+        ),
+    )
+)
+EMAIL_ADDRESS_CHANGED = register(
+    Message(
+        "accounts.email_address_changed",
+        "email",
+        subject="The email address for your NHS login has changed",
+        body=(
+            "The email address for your NHS login has been changed. We will now send emails "
+            "to the new address.\n\nIf you did not do this, contact us straight away."
+        ),
+    )
+)
+PASSWORD_WAS_CHANGED = register(
+    Message(
+        "accounts.password_changed",
+        "email",
+        subject="Your NHS login password has changed",
+        body=(
+            "The password for your NHS login has been changed.\n\n"
+            "If you did not do this, reset your password at ((reset_url))"
+        ),
+    )
+)
+PHONE_NUMBER_CHANGED = register(
+    Message(
+        "accounts.phone_number_changed",
+        "email",
+        subject="The phone number for your NHS login has changed",
+        body=(
+            "The phone number for your NHS login has been changed. We will now send security "
+            "codes to the new number.\n\nIf you did not do this, contact us straight away."
+        ),
+    )
+)

@@ -1,8 +1,14 @@
+import hmac
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.util import random_number_token
+
+from core.crypto import blind_index
 
 
 class ProofingLevel(models.TextChoices):
@@ -85,3 +91,148 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_level(self, level: str) -> bool:
         return ProofingLevel.rank(self.proofing_level) >= ProofingLevel.rank(level)
+
+
+CODE_LENGTH = 6
+CODE_LIFETIME = timedelta(minutes=15)
+CODE_MAX_WRONG_TRIES = 5
+
+
+def _hash_code(code: str) -> str:
+    """Codes are stored hashed (keyed), so a database reader cannot use a live code."""
+    return blind_index(code, "security-code")
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit security code: expires after 15 minutes, void after 5 wrong tries."""
+
+    code_hash = models.CharField(max_length=64, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def new_code(self) -> str:
+        """Make a fresh code (the old one stops working). Returns it, to be sent."""
+        code = random_number_token(CODE_LENGTH)
+        self.code_hash = _hash_code(code)
+        self.valid_until = timezone.now() + CODE_LIFETIME
+        self.wrong_tries = 0
+        self.save(update_fields=["code_hash", "valid_until", "wrong_tries"])
+        return code
+
+    def check_code(self, code: str) -> str:
+        """Try a code. Returns "ok", "wrong", "expired" or "void" (too many wrong tries).
+
+        A right code is used up; a wrong one counts towards voiding the code.
+        """
+        if not self.code_hash:
+            return "void" if self.wrong_tries >= CODE_MAX_WRONG_TRIES else "expired"
+        if self.valid_until is None or timezone.now() > self.valid_until:
+            return "expired"
+        if hmac.compare_digest(_hash_code((code or "").strip()), self.code_hash):
+            self.code_hash = ""
+            self.valid_until = None
+            self.save(update_fields=["code_hash", "valid_until"])
+            return "ok"
+        self.wrong_tries += 1
+        if self.wrong_tries >= CODE_MAX_WRONG_TRIES:
+            self.code_hash = ""
+        self.save(update_fields=["code_hash", "wrong_tries"])
+        return "void" if not self.code_hash else "wrong"
+
+
+class PhoneDevice(OneTimeCode, Device):
+    """The patient's phone as a django-otp device: a code by text (mobile) or call (landline).
+
+    A device is ``confirmed`` once the patient has entered a code sent to it. A change of phone
+    makes a new unconfirmed device, which replaces the old one when confirmed.
+    """
+
+    number = models.CharField(max_length=20, help_text="E.164")
+    kind = models.CharField(max_length=8, choices=User.PhoneKind.choices)
+
+    class Meta:
+        verbose_name = "phone for security codes"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ending {self.number[-3:]}"
+
+    def generate_challenge(self):
+        """Send a new code (used by the admin sign-in form and our sign-in pages)."""
+        from accounts.services.codes import send_phone_code
+
+        send_phone_code(self)
+        return "We sent a security code to your phone"
+
+    def verify_token(self, token):
+        return self.check_code(str(token)) == "ok"
+
+
+class EmailCode(OneTimeCode):
+    """A code sent to an email address, to confirm the patient can read it.
+
+    ``decoy`` codes never match: they stand in for a sign-up with an email address that is
+    already in use, so the page looks the same whether or not the address is taken. At sign-up
+    the login itself is only created once the code is right; until then the password hash
+    waits here.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGN_UP = "sign_up", "Confirm email at sign-up"
+        CHANGE = "change", "Confirm a new email address"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    email = models.EmailField()
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    decoy = models.BooleanField(default=False)
+    password_hash = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def check_code(self, code: str) -> str:
+        if self.decoy:
+            self.wrong_tries += 1
+            self.save(update_fields=["wrong_tries"])
+            return "void" if self.wrong_tries >= CODE_MAX_WRONG_TRIES else "wrong"
+        return super().check_code(code)
+
+
+class RememberedBrowserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class RememberedBrowser(models.Model):
+    """A browser the patient chose to remember for 30 days, so sign-in skips the code.
+
+    The browser holds a random token in a cookie; we keep only its keyed hash. The patient can
+    forget a browser (or all of them) from their settings; a password reset forgets them all.
+    """
+
+    LIFETIME = timedelta(days=30)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="remembered_browsers")
+    token_hash = models.CharField(max_length=64, unique=True)
+    description = models.CharField(
+        max_length=100, help_text="Browser and system, e.g. Chrome on Android"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RememberedBrowserQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.description} (remembered {self.created_at:%Y-%m-%d})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return blind_index(token, "remembered-browser")

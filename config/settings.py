@@ -354,3 +354,9 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": timedelta(minutes=10),
     },
 }
+
+# accounts (issue 2): daily clean-up of old security codes and dead remembered browsers.
+CELERY_BEAT_SCHEDULE["accounts-delete-stale-records"] = {
+    "task": "accounts.tasks.delete_stale_account_records",
+    "schedule": timedelta(days=1),
+}

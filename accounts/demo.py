@@ -1,0 +1,50 @@
+"""Demo logins for trying the service (``manage.py seed_demo``; never in production)."""
+
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+from accounts.models import PhoneDevice, User
+
+PASSWORD = "correct horse battery"
+PATIENT_EMAIL = "patient@example.com"
+PATIENT_PHONE = "+447400123456"
+STAFF_EMAIL = "admin@example.com"
+STAFF_PASSWORD = "admin demo password 1"
+STAFF_TOKEN = "demo12345678"
+
+
+@transaction.atomic
+def seed() -> list[str]:
+    """Create a P0 patient and a staff member with a static second-factor token."""
+    patient, created = User.objects.get_or_create(
+        email=PATIENT_EMAIL,
+        defaults={
+            "email_verified": True,
+            "phone_number": PATIENT_PHONE,
+            "phone_kind": User.PhoneKind.MOBILE,
+            "phone_verified": True,
+        },
+    )
+    if created:
+        patient.set_password(PASSWORD)
+        patient.save()
+    PhoneDevice.objects.get_or_create(
+        user=patient,
+        confirmed=True,
+        defaults={"name": "mobile phone", "number": PATIENT_PHONE, "kind": "mobile"},
+    )
+    staff, created = User.objects.get_or_create(
+        email=STAFF_EMAIL,
+        defaults={"is_staff": True, "is_superuser": True, "email_verified": True},
+    )
+    if created:
+        staff.set_password(STAFF_PASSWORD)
+        staff.save()
+    device, _ = StaticDevice.objects.get_or_create(user=staff, name="Demo backup codes")
+    # A static token is used up when it is used; put the demo one back each time.
+    StaticToken.objects.get_or_create(device=device, token=STAFF_TOKEN)
+    return [
+        f"Demo patient (P0): {PATIENT_EMAIL} / {PASSWORD}  (security codes appear in the outbox)",
+        f"Demo staff for /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}, "
+        f"then choose 'Demo backup codes' and enter {STAFF_TOKEN}",
+    ]

@@ -1,0 +1,179 @@
+"""Forms for creating a login, signing in and changing settings (NHS.UK components)."""
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import User
+from accounts.phones import uk_number
+
+EMAIL_ERRORS = {
+    "required": "Enter your email address",
+    "invalid": "Enter an email address in the correct format, like name@example.com",
+}
+
+
+def _email_field(label="Email address", hint=""):
+    field = forms.EmailField(
+        label=label,
+        help_text=hint,
+        max_length=254,
+        error_messages=EMAIL_ERRORS,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+    return field
+
+
+def _new_password_field(label="Create a password"):
+    return forms.CharField(
+        label=label,
+        help_text="Use at least 8 characters. Do not use a common password, or your email "
+        "address. A few words you will remember work well.",
+        strip=False,
+        error_messages={"required": "Enter a password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def _validate_new_password(password: str, email: str) -> None:
+    """Django's password validators, with our plain-English messages."""
+    try:
+        password_validation.validate_password(password, User(email=email))
+    except forms.ValidationError as error:
+        plain = {
+            "password_too_short": "Your password must be at least 8 characters",
+            "password_too_common": "Your password is too easy to guess. Choose a different one",
+            "password_too_similar": "Your password is too like your email address",
+            "password_entirely_numeric": "Your password cannot be only numbers",
+        }
+        raise forms.ValidationError(
+            [plain.get(e.code, e.message) for e in error.error_list]
+        ) from None
+
+
+class CreateLoginForm(forms.Form):
+    email = _email_field(hint="We will send a security code to this email address.")
+    password = _new_password_field()
+    terms = forms.BooleanField(
+        label="I agree to the NHS login terms of use",
+        error_messages={"required": "You must agree to the terms of use to continue"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("email"):
+            try:
+                _validate_new_password(cleaned["password"], cleaned["email"])
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class SecurityCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Security code",
+        help_text="The code is 6 numbers.",
+        error_messages={"required": "Enter the security code"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    code.nhsuk = {"classes": "nhsuk-input--width-10"}
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].replace(" ", "").replace("-", "")
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("The security code must be 6 numbers")
+        return code
+
+
+class SignInCodeForm(SecurityCodeForm):
+    remember_browser = forms.BooleanField(
+        label="Remember this browser for 30 days",
+        help_text="You will not need a security code to sign in on this browser. "
+        "Do not choose this on a shared or public computer.",
+        required=False,
+    )
+
+
+class PhoneForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="How should we send you security codes?",
+        choices=User.PhoneKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose mobile or landline"},
+    )
+    kind.nhsuk = {
+        "label_size": "m",
+        "item_hints": {
+            "mobile": "We will send a text message",
+            "landline": "We will call you and read out the code",
+        },
+    }
+    number = forms.CharField(
+        label="UK phone number",
+        help_text="For example, 07700 900 982 or 0113 496 0000",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    number.nhsuk = {"classes": "nhsuk-input--width-20"}
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind:
+            try:
+                cleaned["number"] = uk_number(cleaned.get("number", ""), kind)
+            except forms.ValidationError as error:
+                self.add_error("number", error)
+        return cleaned
+
+
+class SignInForm(forms.Form):
+    email = _email_field()
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        error_messages={"required": "Enter your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class EmailForm(forms.Form):
+    email = _email_field()
+
+
+class NewEmailForm(forms.Form):
+    email = _email_field(
+        label="New email address", hint="We will send a security code to this address."
+    )
+
+
+class SetPasswordForm(forms.Form):
+    password = _new_password_field("New password")
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        _validate_new_password(password, self.user.email)
+        return password
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        error_messages={"required": "Enter your current password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["current_password", "password"]
+
+    def clean_current_password(self):
+        current = self.cleaned_data["current_password"]
+        if not self.user.check_password(current):
+            raise forms.ValidationError("Your current password is not right")
+        return current

@@ -1,0 +1,121 @@
+"""Signing in: password, then a security code to the phone (or a remembered browser)."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import login
+from django.contrib.auth.backends import ModelBackend
+from django.db import transaction
+from django_otp import login as otp_login
+
+from accounts import events
+from accounts.authentication import (
+    DEVICE,
+    FORCE_CODE_SESSION_KEY,
+    PASSWORD,
+    record_authentication,
+)
+from accounts.models import PhoneDevice, RememberedBrowser, User
+from accounts.services import limits
+from accounts.services.codes import send_phone_code
+from core import audit
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    outcome: str  # "ok", "wrong" or "locked"
+    user: User | None = None
+    minutes: int = 0
+
+
+def check_password(request, *, email: str, password: str) -> PasswordCheck:
+    """Check an email address and password, counting failures towards a lockout.
+
+    An unknown email address costs the same password hash as a known one (Django's
+    ModelBackend hashes anyway), and is counted and locked the same way. A password hashed
+    with older parameters is upgraded here, when it is known to be right (Django's behaviour).
+    """
+    email = User.objects.normalize_email(email)
+    lock = limits.sign_in_lock(request, email)
+    if lock.locked:
+        owner = User.objects.filter(email=email).first()
+        audit.record(events.SIGN_IN_BLOCKED, request=request, user=owner)
+        return PasswordCheck("locked", minutes=lock.minutes)
+    # The ModelBackend alone: trying every backend would hash a wrong password twice.
+    user = ModelBackend().authenticate(request, username=email, password=password)
+    if user is None:
+        owner = User.objects.filter(email=email).first()
+        audit.record(events.SIGN_IN_FAILED, request=request, user=owner)
+        lock = limits.record_sign_in_failure(request, email, owner, reason="password")
+        if lock.locked:
+            return PasswordCheck("locked", minutes=lock.minutes)
+        return PasswordCheck("wrong")
+    return PasswordCheck("ok", user=user)
+
+
+def phone_device(user: User) -> PhoneDevice | None:
+    """The patient's confirmed phone device. A login whose phone was confirmed before phone
+    devices existed (or was made by a factory or an import) gets one from its phone number."""
+    device = PhoneDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and user.phone_verified and user.phone_number:
+        device = PhoneDevice.objects.create(
+            user=user,
+            name=f"{user.phone_kind or 'mobile'} phone",
+            number=user.phone_number,
+            kind=user.phone_kind or User.PhoneKind.MOBILE,
+            confirmed=True,
+        )
+    return device
+
+
+def send_sign_in_code(user: User) -> PhoneDevice | None:
+    """Send a security code to the patient's confirmed phone."""
+    device = phone_device(user)
+    if device is not None:
+        send_phone_code(device)
+    return device
+
+
+@transaction.atomic
+def check_sign_in_code(request, user: User, code: str) -> tuple[str, PhoneDevice | None]:
+    """Check a sign-in security code: ("ok", the phone device), or ("wrong" | "expired" |
+    "void" | "locked", None)."""
+    if limits.sign_in_lock(request, user.email).locked:
+        audit.record(events.SIGN_IN_BLOCKED, request=request, user=user)
+        return "locked", None
+    device = PhoneDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None:
+        return "void", None
+    result = device.check_code(code)
+    if result == "ok":
+        return result, device
+    audit.record(events.SECURITY_CODE_FAILED, request=request, user=user, outcome=result)
+    if limits.record_sign_in_failure(request, user.email, user, reason="security code").locked:
+        return "locked", None
+    return result, None
+
+
+def complete_sign_in(
+    request,
+    user: User,
+    *,
+    device: PhoneDevice | None = None,
+    remembered_browser: RememberedBrowser | None = None,
+):
+    """Sign the patient in after a password and either a code to ``device`` or a remembered
+    browser. The device is also recorded for django-otp (``request.user.is_verified()``)."""
+    login(request, user, backend=BACKEND)
+    if device is not None:
+        otp_login(request, device)
+    record_authentication(
+        request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
+    )
+    request.session.pop(FORCE_CODE_SESSION_KEY, None)
+    limits.clear_sign_in_failures(user.email)
+    audit.record(
+        events.SIGNED_IN,
+        request=request,
+        user=user,
+        second_factor="remembered browser" if remembered_browser else "security code",
+    )

@@ -1,0 +1,228 @@
+"""The patient's own pages: their NHS login, activity, and changing their details."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ChangePasswordForm, NewEmailForm, PhoneForm, SecurityCodeForm
+from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, User
+from accounts.phones import display
+from accounts.services import changes, sign_up
+from accounts.services.browsers import forget_browsers
+from accounts.services.codes import may_send_again, send_email_code, send_phone_code
+from accounts.views.common import CODE_ERRORS, TOO_MANY_CODES, page
+from core import audit
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Your NHS login: level, email, phone and links to settings."""
+    user = request.user
+    return page(
+        request,
+        "accounts/home.jinja",
+        {
+            "phone": display(user.phone_number),
+            "remembered_count": RememberedBrowser.objects.active().filter(user=user).count(),
+        },
+    )
+
+
+@login_required
+def activity(request: HttpRequest) -> HttpResponse:
+    """What has happened to this login, newest first."""
+    events = [
+        {"when": event.occurred_at, "what": audit.description(event)}
+        for event in audit.visible_events_for(request.user)[:100]
+    ]
+    return page(request, "accounts/activity.jinja", {"events": events})
+
+
+@login_required
+def change_email(request: HttpRequest) -> HttpResponse:
+    form = NewEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["email"].lower() == request.user.email:
+            form.add_error("email", "This is already your email address")
+        else:
+            changes.start_email_change(request, request.user, form.cleaned_data["email"])
+            return redirect("accounts:confirm_new_email")
+    return page(
+        request,
+        "accounts/form_page.jinja",
+        {
+            "form": form,
+            "title": "Change your email address",
+            "intro": [f"Your email address is {request.user.email}."],
+            "submit": "Continue",
+            "back": reverse("accounts:home"),
+        },
+    )
+
+
+def _email_change(request) -> EmailCode | None:
+    return (
+        EmailCode.objects.filter(user=request.user, purpose=EmailCode.Purpose.CHANGE)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@login_required
+def confirm_new_email(request: HttpRequest) -> HttpResponse:
+    email_code = _email_change(request)
+    if email_code is None:
+        return redirect("accounts:change_email")
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = sign_up.confirm_email(request, email_code, form.cleaned_data["code"])
+        if result == "ok":
+            EmailCode.objects.filter(pk=email_code.pk).delete()
+            flash.success(request, "Your email address has been changed")
+            return redirect("accounts:home")
+        form.add_error("code", CODE_ERRORS[result])
+    return page(
+        request,
+        "accounts/enter_code.jinja",
+        {
+            "form": form,
+            "heading": "Check your email",
+            "sent_to": f"We have sent a 6-digit security code to {email_code.email}.",
+            "expiry": "The code expires after 15 minutes.",
+            "resend_url": reverse("accounts:resend_new_email_code"),
+            "resend_text": "Send a new code",
+            "change_link": (reverse("accounts:change_email"), "Use a different email address"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def resend_new_email_code(request: HttpRequest) -> HttpResponse:
+    email_code = _email_change(request)
+    if email_code is None:
+        return redirect("accounts:change_email")
+    if may_send_again(f"email-change:{request.user.pk}"):
+        send_email_code(email_code)
+        flash.success(request, "We have sent you a new code")
+    else:
+        flash.warning(request, TOO_MANY_CODES)
+    return redirect("accounts:confirm_new_email")
+
+
+@login_required
+def change_phone(request: HttpRequest) -> HttpResponse:
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sign_up.start_phone_confirmation(
+            request,
+            request.user,
+            number=form.cleaned_data["number"],
+            kind=form.cleaned_data["kind"],
+        )
+        return redirect("accounts:confirm_new_phone")
+    return page(
+        request,
+        "accounts/phone.jinja",
+        {
+            "form": form,
+            "title": "Change your phone number",
+            "current": display(request.user.phone_number),
+            "back": reverse("accounts:home"),
+        },
+    )
+
+
+def _new_phone(request) -> PhoneDevice | None:
+    return PhoneDevice.objects.filter(user=request.user, confirmed=False).first()
+
+
+@login_required
+def confirm_new_phone(request: HttpRequest) -> HttpResponse:
+    device = _new_phone(request)
+    if device is None:
+        return redirect("accounts:change_phone")
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = sign_up.confirm_phone(request, device, form.cleaned_data["code"])
+        if result == "ok":
+            flash.success(request, "Your phone number has been changed")
+            return redirect("accounts:home")
+        form.add_error("code", CODE_ERRORS[result])
+    if device.kind == User.PhoneKind.LANDLINE:
+        sent_to = f"We are calling {display(device.number)} to read out a 6-digit security code."
+    else:
+        sent_to = (
+            f"We have sent a 6-digit security code by text message to {display(device.number)}."
+        )
+    return page(
+        request,
+        "accounts/enter_code.jinja",
+        {
+            "form": form,
+            "heading": "Check your phone",
+            "sent_to": sent_to,
+            "expiry": "The code expires after 15 minutes.",
+            "resend_url": reverse("accounts:resend_new_phone_code"),
+            "resend_text": "Send a new code",
+            "change_link": (reverse("accounts:change_phone"), "Use a different phone number"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def resend_new_phone_code(request: HttpRequest) -> HttpResponse:
+    device = _new_phone(request)
+    if device is None:
+        return redirect("accounts:change_phone")
+    if may_send_again(f"phone-change:{request.user.pk}"):
+        send_phone_code(device)
+        flash.success(request, "We have sent you a new code")
+    else:
+        flash.warning(request, TOO_MANY_CODES)
+    return redirect("accounts:confirm_new_phone")
+
+
+@login_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = ChangePasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes.change_password(request, request.user, form.cleaned_data["password"])
+        flash.success(request, "Your password has been changed")
+        return redirect("accounts:home")
+    return page(
+        request,
+        "accounts/form_page.jinja",
+        {
+            "form": form,
+            "title": "Change your password",
+            "submit": "Change password",
+            "back": reverse("accounts:home"),
+        },
+    )
+
+
+@login_required
+def browsers(request: HttpRequest) -> HttpResponse:
+    """Remembered browsers, with a button to forget each (or all)."""
+    if request.method == "POST":
+        browser_id = request.POST.get("browser")
+        forgotten = forget_browsers(
+            request,
+            request.user,
+            browser_id=int(browser_id) if browser_id and browser_id.isdigit() else None,
+        )
+        if forgotten:
+            flash.success(
+                request,
+                "This browser will need a security code next time"
+                if browser_id
+                else "All browsers will need a security code next time",
+            )
+        return redirect("accounts:browsers")
+    remembered = RememberedBrowser.objects.active().filter(user=request.user)
+    return page(request, "accounts/browsers.jinja", {"remembered": remembered})

@@ -1,0 +1,151 @@
+"""Signing in: email and password, then a security code (or a remembered browser)."""
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth import logout
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts import events
+from accounts.authentication import FORCE_CODE_SESSION_KEY
+from accounts.forms import SignInCodeForm, SignInForm
+from accounts.models import RememberedBrowser, User
+from accounts.services import sign_in as service
+from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
+from accounts.services.codes import may_send_again
+from accounts.views.common import CODE_ERRORS, TOO_MANY_CODES, page, safe_next
+from accounts.views.sign_up import resume_sign_up
+from core import audit
+
+PENDING_KEY = "pending_sign_in"
+
+
+def _locked_message(minutes: int) -> str:
+    return (
+        f"Sign in is locked for {minutes} minutes because of too many wrong tries. "
+        "If this is your NHS login, we have sent you an email about it"
+    )
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Email address and password."""
+    next_url = safe_next(request, request.GET.get("next"))
+    forced = request.session.get(FORCE_CODE_SESSION_KEY, False)
+    if request.user.is_authenticated and not forced:
+        return redirect(next_url or "accounts:home")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = service.check_password(
+            request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+        )
+        if check.outcome == "locked":
+            form.add_error(None, _locked_message(check.minutes))
+        elif check.outcome == "wrong":
+            form.add_error(None, "The email address or password is not right")
+        else:
+            user = check.user
+            if not user.is_p0_complete:
+                return resume_sign_up(request, user, next_url)
+            browser = None if forced else remembered_browser_for(request, user)
+            if browser is not None:
+                service.complete_sign_in(request, user, remembered_browser=browser)
+                return redirect(next_url or "accounts:home")
+            service.send_sign_in_code(user)
+            request.session[PENDING_KEY] = {"user": user.pk, "next": next_url}
+            return redirect("accounts:security_code")
+    return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url})
+
+
+def _pending_user(request) -> User | None:
+    pending = request.session.get(PENDING_KEY) or {}
+    if not pending.get("user"):
+        return None
+    return User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def security_code(request: HttpRequest) -> HttpResponse:
+    """The code sent to the patient's phone, and the choice to remember this browser."""
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:sign_in")
+    form = SignInCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result, device = service.check_sign_in_code(request, user, form.cleaned_data["code"])
+        if result == "ok":
+            next_url = request.session.pop(PENDING_KEY, {}).get("next")
+            service.complete_sign_in(request, user, device=device)
+            response = redirect(next_url or "accounts:home")
+            if form.cleaned_data["remember_browser"]:
+                _browser, token = remember_browser(request, user)
+                response.set_cookie(
+                    COOKIE_NAME,
+                    token,
+                    max_age=int(RememberedBrowser.LIFETIME.total_seconds()),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+            return response
+        if result == "locked":
+            next_url = request.session.pop(PENDING_KEY, {}).get("next")
+            form = SignInForm()
+            form._errors = ErrorDict()  # an unbound form showing only the lock message
+            form._errors[NON_FIELD_ERRORS] = form.error_class(
+                [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
+            )
+            return page(
+                request,
+                "accounts/sign_in.jinja",
+                {"form": form, "has_errors": True, "next": next_url},
+            )
+        form.add_error("code", CODE_ERRORS[result])
+    if user.phone_kind == User.PhoneKind.LANDLINE:
+        sent_to = (
+            f"We are calling your landline ending {user.phone_number[-3:]} "
+            "to read out a 6-digit security code."
+        )
+    else:
+        sent_to = (
+            "We have sent a 6-digit security code by text message to your mobile ending "
+            f"{user.phone_number[-3:]}."
+        )
+    return page(
+        request,
+        "accounts/enter_code.jinja",
+        {
+            "form": form,
+            "heading": "Enter the security code",
+            "sent_to": sent_to,
+            "expiry": "The code expires after 15 minutes.",
+            "resend_url": reverse("accounts:resend_sign_in_code"),
+            "resend_text": "Send a new code",
+            "title": "Enter the security code",
+        },
+    )
+
+
+@require_POST
+def resend_sign_in_code(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:sign_in")
+    if may_send_again(f"sign-in-code:{user.pk}"):
+        service.send_sign_in_code(user)
+        flash.success(request, "We have sent you a new code")
+    else:
+        flash.warning(request, TOO_MANY_CODES)
+    return redirect("accounts:security_code")
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out of this browser. A remembered browser stays remembered."""
+    if request.user.is_authenticated:
+        audit.record(events.SIGNED_OUT, request=request, user=request.user)
+    logout(request)
+    flash.success(request, "You have signed out")
+    return redirect("core:start")

@@ -1,0 +1,196 @@
+"""Creating a login: email and password, email code, phone, phone code. Result: P0."""
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.forms import CreateLoginForm, PhoneForm, SecurityCodeForm
+from accounts.models import EmailCode, PhoneDevice, User
+from accounts.phones import display
+from accounts.services import limits, sign_in, sign_up
+from accounts.services.codes import may_send_again, send_email_code, send_phone_code
+from accounts.views.common import CODE_ERRORS, TOO_MANY_CODES, page, safe_next
+
+SESSION_KEY = "sign_up"
+
+
+def _state(request) -> dict:
+    return request.session.get(SESSION_KEY) or {}
+
+
+def _save_state(request, **values) -> None:
+    state = _state(request)
+    state.update(values)
+    request.session[SESSION_KEY] = state
+
+
+def resume_sign_up(request, user: User, next_url: str | None) -> HttpResponse:
+    """Someone with an unfinished login signed in: take them to the step they left."""
+    request.session[SESSION_KEY] = {"user": user.pk, "next": next_url}
+    if not user.email_verified:
+        email_code = EmailCode.objects.create(
+            user=user, email=user.email, purpose=EmailCode.Purpose.SIGN_UP
+        )
+        send_email_code(email_code)
+        _save_state(request, email_code=email_code.pk)
+        return redirect("accounts:confirm_email")
+    return redirect("accounts:phone")
+
+
+def create(request: HttpRequest) -> HttpResponse:
+    """Step 1: email address, password, terms of use."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = CreateLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = limits.address_key(request)
+        if limits.SIGN_UPS_PER_ADDRESS.exceeded(address):
+            form.add_error(None, "Too many logins have been created from here. Try again later")
+        else:
+            limits.SIGN_UPS_PER_ADDRESS.hit(address)
+            email_code = sign_up.start_sign_up(
+                request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+            )
+            request.session[SESSION_KEY] = {
+                "email_code": email_code.pk,
+                "next": safe_next(request, request.GET.get("next")),
+            }
+            return redirect("accounts:confirm_email")
+    return page(request, "accounts/create.jinja", {"form": form})
+
+
+def _email_code(request) -> EmailCode | None:
+    pk = _state(request).get("email_code")
+    return EmailCode.objects.filter(pk=pk, purpose=EmailCode.Purpose.SIGN_UP).first()
+
+
+def confirm_email(request: HttpRequest) -> HttpResponse:
+    """Step 2: the 6-digit code we emailed."""
+    email_code = _email_code(request)
+    if email_code is None:
+        return redirect("accounts:create")
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = limits.address_key(request)
+        if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
+            form.add_error("code", "You have entered too many codes. Wait 15 minutes")
+        else:
+            result = sign_up.confirm_email(request, email_code, form.cleaned_data["code"])
+            if result == "ok":
+                email_code.refresh_from_db()
+                _save_state(request, user=email_code.user_id)
+                return redirect("accounts:phone")
+            limits.CODE_TRIES_PER_ADDRESS.hit(address)
+            form.add_error("code", CODE_ERRORS[result])
+    return page(
+        request,
+        "accounts/enter_code.jinja",
+        {
+            "form": form,
+            "heading": "Check your email",
+            "sent_to": f"We have sent a 6-digit security code to {email_code.email}.",
+            "expiry": "The code expires after 15 minutes.",
+            "resend_url": reverse("accounts:resend_email_code"),
+            "resend_text": "Send a new code",
+            "change_link": (reverse("accounts:create"), "Use a different email address"),
+        },
+    )
+
+
+@require_POST
+def resend_email_code(request: HttpRequest) -> HttpResponse:
+    email_code = _email_code(request)
+    if email_code is None:
+        return redirect("accounts:create")
+    if may_send_again(f"email-code:{email_code.pk}"):
+        send_email_code(email_code)  # a decoy sends nothing, and looks the same
+        flash.success(request, "We have sent you a new code")
+    else:
+        flash.warning(request, TOO_MANY_CODES)
+    return redirect("accounts:confirm_email")
+
+
+def _user_with_confirmed_email(request) -> User | None:
+    pk = _state(request).get("user")
+    if not pk:
+        return None
+    return User.objects.filter(pk=pk, email_verified=True).first()
+
+
+def phone(request: HttpRequest) -> HttpResponse:
+    """Step 3: a UK mobile (text) or landline (call)."""
+    user = _user_with_confirmed_email(request)
+    if user is None:
+        return redirect("accounts:create")
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = sign_up.start_phone_confirmation(
+            request, user, number=form.cleaned_data["number"], kind=form.cleaned_data["kind"]
+        )
+        _save_state(request, device=device.pk)
+        return redirect("accounts:confirm_phone")
+    return page(request, "accounts/phone.jinja", {"form": form})
+
+
+def _device(request) -> PhoneDevice | None:
+    user = _user_with_confirmed_email(request)
+    pk = _state(request).get("device")
+    if user is None or not pk:
+        return None
+    return PhoneDevice.objects.filter(pk=pk, user=user).first()
+
+
+def _sent_to(device: PhoneDevice) -> str:
+    if device.kind == User.PhoneKind.LANDLINE:
+        return f"We are calling {display(device.number)} to read out a 6-digit security code."
+    return f"We have sent a 6-digit security code by text message to {display(device.number)}."
+
+
+def confirm_phone(request: HttpRequest) -> HttpResponse:
+    """Step 4: the phone code. A right code finishes the login at P0 and signs in."""
+    device = _device(request)
+    if device is None:
+        return redirect("accounts:create")
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = limits.address_key(request)
+        if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
+            form.add_error("code", "You have entered too many codes. Wait 15 minutes")
+        else:
+            result = sign_up.confirm_phone(request, device, form.cleaned_data["code"])
+            if result == "ok":
+                next_url = _state(request).get("next")
+                request.session.pop(SESSION_KEY, None)
+                sign_in.complete_sign_in(request, device.user, device=device)
+                flash.success(request, "You have created your NHS login")
+                return redirect(next_url or "accounts:home")
+            limits.CODE_TRIES_PER_ADDRESS.hit(address)
+            form.add_error("code", CODE_ERRORS[result])
+    return page(
+        request,
+        "accounts/enter_code.jinja",
+        {
+            "form": form,
+            "heading": "Check your phone",
+            "sent_to": _sent_to(device),
+            "expiry": "The code expires after 15 minutes.",
+            "resend_url": reverse("accounts:resend_phone_code"),
+            "resend_text": "Send a new code",
+            "change_link": (reverse("accounts:phone"), "Use a different phone number"),
+        },
+    )
+
+
+@require_POST
+def resend_phone_code(request: HttpRequest) -> HttpResponse:
+    device = _device(request)
+    if device is None:
+        return redirect("accounts:create")
+    if may_send_again(f"phone-code:{device.user_id}"):
+        send_phone_code(device)
+        flash.success(request, "We have sent you a new code")
+    else:
+        flash.warning(request, TOO_MANY_CODES)
+    return redirect("accounts:confirm_phone")

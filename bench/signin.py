@@ -1,0 +1,405 @@
+"""Sign-in benchmark: sign-ins per second per core (password + security code).
+
+What it runs, all on this machine:
+- 2 gunicorn workers (sync) serving the real app on 127.0.0.1 (PostgreSQL, Redis cache and
+  sessions, notifications queued to the Redis broker exactly as in production);
+- a separate load process on loopback that signs bench patients in, again and again: GET the
+  sign-in page, POST email and password, GET the code page, POST the code it reads from the
+  patient's newest text message in the database (what a phone would show);
+- in the same run, the cost of one Argon2id verification at the production parameters, and the
+  CPU the gunicorn workers spent per sign-in, so the non-hash work per sign-in is visible.
+
+Usage: .venv/bin/python bench/signin.py [--seconds 30] [--clients 4] [--port 8101]
+Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/p0), REDIS_URL (default
+redis://127.0.0.1:6379/3), CELERY_BROKER_URL (default redis://127.0.0.1:6379/4).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench password for sign in"
+USERS = 40
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _environment() -> dict:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/p0")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
+    env.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/4")
+    env["PASSWORD_HASH_COST"] = "owasp"  # never the test shortcut
+    env["DEBUG"] = "False"
+    env.setdefault("ENVIRONMENT", "development")
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env.setdefault("DATA_DIR", str(ROOT / "var" / "bench"))
+    return env
+
+
+def _setup_django(env: dict) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def prepare_users() -> list[tuple[str, int]]:
+    """Bench patients with a confirmed mobile device; one Argon2id hash shared by all."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import PhoneDevice, User
+
+    encoded = make_password(PASSWORD)
+    users = []
+    for i in range(USERS):
+        user, _ = User.objects.update_or_create(
+            email=f"bench{i}@bench.example.com",
+            defaults={
+                "password": encoded,
+                "email_verified": True,
+                "phone_number": f"+4774001{i:05d}",
+                "phone_kind": "mobile",
+                "phone_verified": True,
+            },
+        )
+        PhoneDevice.objects.get_or_create(
+            user=user,
+            confirmed=True,
+            defaults={"name": "mobile", "number": user.phone_number, "kind": "mobile"},
+        )
+        users.append((user.email, user.pk))
+    return users
+
+
+def argon2_verify_ms(rounds: int = 40) -> tuple[float, float]:
+    """One Argon2id verification with the production hasher: (median wall ms, mean CPU ms).
+
+    CPU time is what compares with the servers' CPU per sign-in; wall time grows when other
+    processes share the cores."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = get_hasher("default")  # accounts.hashers.Argon2idPasswordHasher
+    encoded = hasher.encode(PASSWORD, hasher.salt())
+    assert "m=7168,t=5,p=1" in encoded, encoded
+    times = []
+    cpu_started = time.process_time()
+    for _ in range(rounds):
+        started = time.perf_counter()
+        assert hasher.verify(PASSWORD, encoded)
+        times.append(time.perf_counter() - started)
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / rounds
+    return statistics.median(times) * 1000, cpu_ms
+
+
+def request_breakdown(users: list, rounds: int = 20) -> dict[str, float]:
+    """CPU milliseconds per step of one sign-in, measured in this process (Django's test
+    client, same settings and services), so the server figure can be read step by step."""
+    from django.test import Client
+    from django.utils import timezone
+
+    steps = {"GET sign-in page": 0.0, "POST password": 0.0, "GET code page": 0.0, "POST code": 0.0}
+    client = Client()  # one handler, as in a gunicorn worker; a fresh cookie jar each time
+    for n in range(rounds + 3):
+        email, user_id = users[n % len(users)]
+        client.cookies.clear()
+        timings = []
+        started = time.process_time()
+        client.get("/account/sign-in/")
+        timings.append(time.process_time() - started)
+        before = timezone.now()
+        started = time.process_time()
+        client.post("/account/sign-in/", {"email": email, "password": PASSWORD})
+        timings.append(time.process_time() - started)
+        started = time.process_time()
+        client.get("/account/sign-in/security-code/")
+        timings.append(time.process_time() - started)
+        code = _latest_code(user_id, before)
+        started = time.process_time()
+        response = client.post("/account/sign-in/security-code/", {"code": code})
+        timings.append(time.process_time() - started)
+        assert response.status_code == 302, response.status_code
+        if n >= 3:  # the first rounds warm caches and connections
+            for step, seconds in zip(steps, timings, strict=True):
+                steps[step] += seconds * 1000 / rounds
+    return steps
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLK_TCK
+
+
+# --- the load process ---------------------------------------------------------------------
+
+
+class Browser:
+    """One patient's browser: a keep-alive connection and a cookie jar."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = f"http://127.0.0.1:{self.conn.port}"
+            headers["Referer"] = f"http://127.0.0.1:{self.conn.port}{path}"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        content = response.read().decode()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, response.getheader("Location", ""), content
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def _latest_code(user_id: int, after) -> str:
+    from core.models import Notification
+    from core.notifications.service import rendered
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        notification = (
+            Notification.objects.filter(user_id=user_id, created_at__gte=after, channel="sms")
+            .order_by("-created_at")
+            .first()
+        )
+        if notification is not None:
+            return re.search(r"\d{6}", rendered(notification)[1]).group(0)
+        time.sleep(0.005)
+    raise RuntimeError("no code was sent")
+
+
+def sign_in_once(port: int, email: str, user_id: int) -> None:
+    from django.utils import timezone
+
+    browser = Browser(port)
+    status, _, html = browser.request("GET", "/account/sign-in/")
+    assert status == 200, status
+    before = timezone.now()
+    status, location, _ = browser.request(
+        "POST",
+        "/account/sign-in/",
+        {"csrfmiddlewaretoken": _csrf(html), "email": email, "password": PASSWORD},
+    )
+    assert status == 302 and location.endswith("/account/sign-in/security-code/"), (
+        status,
+        location,
+    )
+    status, _, html = browser.request("GET", "/account/sign-in/security-code/")
+    assert status == 200, status
+    code = _latest_code(user_id, before)
+    status, location, _ = browser.request(
+        "POST",
+        "/account/sign-in/security-code/",
+        {"csrfmiddlewaretoken": _csrf(html), "code": code},
+    )
+    assert status == 302 and location == "/account/", (status, location)
+    browser.conn.close()
+
+
+def run_load(port: int, users: list, clients: int, seconds: float) -> dict:
+    """Sign in from ``clients`` threads for ``seconds``; returns counts and latencies."""
+    stop_at = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(index: int):
+        mine = users[index::clients]
+        n = 0
+        while time.monotonic() < stop_at:
+            email, user_id = mine[n % len(mine)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                sign_in_once(port, email, user_id)
+            except Exception as error:
+                with lock:
+                    errors.append(repr(error)[:200])
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "elapsed": time.perf_counter() - started,
+        "latencies": latencies,
+        "errors": errors,
+    }
+
+
+def load_main(args) -> None:
+    _setup_django(_environment())
+    users = json.loads(args.users)
+    run_load(args.port, users, args.clients, 3)  # warm up
+    result = run_load(args.port, users, args.clients, args.seconds)
+    print(json.dumps(result))
+
+
+# --- the conductor ------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8101)
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--users", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        load_main(args)
+        return
+
+    load_before = f"{os.getloadavg()[0]:.1f}"
+    env = _environment()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    _setup_django(env)
+    users = prepare_users()
+    hash_wall_ms, hash_ms = argon2_verify_ms()
+    breakdown = request_breakdown(users)
+
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.3)
+        workers = _children(server.pid)
+        load = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--load",
+                "--port",
+                str(args.port),
+                "--clients",
+                str(args.clients),
+                "--seconds",
+                str(args.seconds),
+                "--users",
+                json.dumps(users),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+        )
+        # The load process warms up for 3 seconds first; measure CPU over the timed part only.
+        time.sleep(3.5)
+        cpu_before = _cpu_seconds(workers)
+        out, _ = load.communicate(timeout=args.seconds + 120)
+        cpu_after = _cpu_seconds(workers)
+        result = json.loads(out)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        _purge_queue()
+
+    done = len(result["latencies"])
+    cores = os.cpu_count() or 1
+    rate = done / result["elapsed"]
+    cpu_ms = (cpu_after - cpu_before) * 1000 / max(done, 1)
+    lat = sorted(result["latencies"])
+    print(
+        f"load average before/after: {load_before} / {os.getloadavg()[0]:.1f} "
+        "(other processes on the machine inflate every figure below)"
+    )
+    print(
+        f"machine: {cores} cores ({os.uname().machine}), {args.clients} load threads, "
+        f"{args.seconds:.0f} s, 2 gunicorn sync workers, PostgreSQL + Redis"
+    )
+    print(f"sign-ins completed:            {done}  (errors: {len(result['errors'])})")
+    print(f"sign-ins per second:           {rate:.1f}")
+    print(f"sign-ins per second per core:  {rate / cores:.1f}")
+    if lat:
+        print(
+            f"latency p50 / p95:             {lat[len(lat) // 2] * 1000:.0f} ms / "
+            f"{lat[int(len(lat) * 0.95)] * 1000:.0f} ms (4 requests each)"
+        )
+    print(
+        f"Argon2id verification (m=7 MiB, t=5, p=1): {hash_ms:.1f} ms CPU "
+        f"({hash_wall_ms:.1f} ms wall)"
+    )
+    print(f"gunicorn CPU per sign-in:      {cpu_ms:.1f} ms")
+    print(f"non-hash CPU per sign-in:      {cpu_ms - hash_ms:.1f} ms  (target <= 10 ms)")
+    print("CPU per step, in-process (includes the one Argon2id hash in POST password):")
+    for step, ms in breakdown.items():
+        print(f"  {step:<18} {ms:6.1f} ms")
+    print(
+        f"  {'total':<18} {sum(breakdown.values()):6.1f} ms, "
+        f"non-hash {sum(breakdown.values()) - hash_ms:.1f} ms"
+    )
+    if result["errors"]:
+        print("first errors:", result["errors"][:3])
+
+
+def _purge_queue() -> None:
+    """Drop the code messages the bench queued (nobody delivers them; outbox rows stay)."""
+    from config.celery import app
+
+    app.control.purge()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
+from accounts.tasks import delete_stale_account_records
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_deletes_old_codes_phones_and_dead_browsers_only(phone_patient):
+    now = timezone.now()
+    old = EmailCode.objects.create(email="a@example.com", purpose="sign_up", password_hash="x")
+    EmailCode.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=2))
+    fresh = EmailCode.objects.create(email="b@example.com", purpose="sign_up")
+    abandoned = PhoneDevice.objects.create(
+        user=phone_patient,
+        number="+447400999999",
+        kind="mobile",
+        confirmed=False,
+        valid_until=now - timedelta(days=2),
+    )
+    dead = RememberedBrowser.objects.create(
+        user=phone_patient, token_hash="1", description="x", expires_at=now - timedelta(days=31)
+    )
+    live = RememberedBrowser.objects.create(
+        user=phone_patient, token_hash="2", description="y", expires_at=now + timedelta(days=1)
+    )
+
+    result = delete_stale_account_records.delay().get()
+
+    assert result == {"codes": 1, "phones": 1, "browsers": 1}
+    assert list(EmailCode.objects.all()) == [fresh]
+    assert not PhoneDevice.objects.filter(pk=abandoned.pk).exists()
+    assert PhoneDevice.objects.filter(user=phone_patient, confirmed=True).exists()
+    assert set(RememberedBrowser.objects.all()) == {live}
+    assert not RememberedBrowser.objects.filter(pk=dead.pk).exists()
