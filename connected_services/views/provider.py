@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core import signing
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -24,6 +26,7 @@ from connected_services.oidc.validator import trustmark_url
 from connected_services.vectors import CREDENTIALS, LEVELS
 from verification.uplift import start_uplift
 
+logger = logging.getLogger(__name__)
 CONSENT_SALT = "connected_services.consent"
 CONSENT_MAX_AGE = 600
 
@@ -122,7 +125,14 @@ def authorize(request: HttpRequest) -> HttpResponse:
         if not error.redirect:
             return _error_page(request, error)
         return _redirect_error(error, error.error, error.description)
-    return _continue(request, authz)
+    try:
+        return _continue(request, authz)
+    except DatabaseError:
+        logger.exception("authorization failed: database unavailable")
+        return _redirect_error(authz, "temporarily_unavailable")
+    except Exception:
+        logger.exception("authorization failed")
+        return _redirect_error(authz, "server_error")
 
 
 def _continue(request, authz: authorization.AuthorizationRequest) -> HttpResponse:
@@ -230,6 +240,9 @@ def token(request: HttpRequest) -> HttpResponse:
     if grant_type not in ("authorization_code", "refresh_token"):
         return _token_error("unsupported_grant_type", "Use authorization_code or refresh_token")
     _uri, headers, body, status = oauthlib_core().create_token_response(request)
+    if status == 400 and "Mismatching redirect URI" in body:
+        # RFC 6749 section 5.2: a code used with another redirect URI is an invalid grant.
+        return _token_error("invalid_grant", "redirect_uri does not match the code")
     response = HttpResponse(body, status=status, content_type="application/json")
     for name, value in headers.items():
         if name.lower() != "content-type":
