@@ -77,6 +77,7 @@ class RelyingParty:
             client_id,
             self.key_pem,
             token_endpoint_auth_method="private_key_jwt",
+            revocation_endpoint_auth_method="private_key_jwt",
             redirect_uri=REDIRECT_URI,
             code_challenge_method="S256",
             timeout=30,
