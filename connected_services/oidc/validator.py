@@ -89,15 +89,48 @@ class NHSLoginValidator(OAuth2Validator):
         grant.save(update_fields=["vot", "auth_time"])
         return grant
 
+    def _grant(self, code, request, client=None):
+        """The grant for a code, loaded once per token request (oauthlib asks several times)."""
+        cache = request.__dict__.setdefault("_grants", {})
+        if code not in cache:
+            cache[code] = Grant.objects.select_related("user").filter(code=code).first()
+        grant = cache[code]
+        if grant is not None and client is not None and grant.application_id != client.pk:
+            return None
+        return grant
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return grant.scope.split() if grant else []
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *a, **k):
+        grant = self._grant(code, request, client)
+        return grant is not None and grant.redirect_uri_allowed(redirect_uri)
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant(code, request, request.client)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant(code, request, request.client)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def _check_and_set_request_resource(self, request):
+        grant = getattr(request, "grant_instance", None)
+        nothing_to_check = grant is not None and not request.resource and not grant.resource
+        if request.grant_type == "authorization_code" and nothing_to_check:
+            return  # spares DOT's second look-up of the grant
+        super()._check_and_set_request_resource(request)
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        grant = Grant.objects.filter(code=code, application=client).first()
+        grant = self._grant(code, request, client)
         if grant is None:
             return False
         if grant.used_at is not None:
             # A second use: revoke what the first use issued (RFC 6749 section 4.1.2).
             revoke_issued_from(grant)
             return False
-        if grant.is_expired():
+        if grant.is_expired() or not grant.user.is_active:
             return False
         request.scopes = grant.scope.split(" ")
         request.user = grant.user
@@ -122,6 +155,8 @@ class NHSLoginValidator(OAuth2Validator):
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if valid and not request.user.is_active:
+            return False  # a suspended patient's tokens are not refreshed
         if valid:
             previous = request.refresh_token_instance.access_token
             request.vot = previous.vot if previous else ""

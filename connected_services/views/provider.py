@@ -27,6 +27,9 @@ from connected_services.vectors import CREDENTIALS, LEVELS
 from verification.uplift import start_uplift
 
 logger = logging.getLogger(__name__)
+# Read by the sign-in pages (accounts) to hide the "create an NHS login" links when a service
+# sent allow_registration=false.
+ALLOW_REGISTRATION_SESSION_KEY = "oidc_allow_registration"
 CONSENT_SALT = "connected_services.consent"
 CONSENT_MAX_AGE = 600
 
@@ -144,6 +147,8 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
         return _redirect_error(authz, decision.error)
     if decision.action == "sign_in":
         response = require_sign_in(request, authz.path, force=decision.force)
+        # allow_registration=false: the sign-in pages hide "create an NHS login" links.
+        request.session[ALLOW_REGISTRATION_SESSION_KEY] = authz.allow_registration
         if decision.force:
             authorization.mark_forced_sign_in(request, authz)
         return response
@@ -288,7 +293,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         return problem
     checksum = hashlib.sha256(raw.encode()).hexdigest()
     access_token = (
-        AccessToken.objects.select_related("user", "application")
+        AccessToken.objects.select_related("user", "application", "user__identity")
         .filter(token_checksum=checksum)
         .first()
     )

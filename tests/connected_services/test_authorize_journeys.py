@@ -218,3 +218,26 @@ def test_signing_in_to_a_service_is_audited(service, patient):
     _consent(client, client.get(_url(service)))
     events = set(AuditEvent.objects.filter(user=patient).values_list("event", flat=True))
     assert {"connected_services.consent_given", "connected_services.signed_in"} <= events
+
+
+def test_allow_registration_false_is_passed_to_the_sign_in_pages(service):
+    client = Client()
+    client.get(_url(service, allow_registration="false"))
+    assert client.session["oidc_allow_registration"] is False
+    other = Client()
+    other.get(_url(service))
+    assert other.session["oidc_allow_registration"] is True
+
+
+def test_a_suspended_patients_code_cannot_be_exchanged(service, patient):
+    from connected_services.oidc.validator import NHSLoginValidator
+
+    client = signed_in_client(patient)
+    code = _query(_consent(client, client.get(_url(service))))["code"]
+    patient.is_active = False
+    patient.save()
+
+    class Request:
+        pass
+
+    assert NHSLoginValidator().validate_code(service.client_id, code, service, Request()) is False
