@@ -100,5 +100,7 @@ def set_client_user_metadata(user: User, service: Service, value: str) -> str:
     """Set (``""`` clears, ``"auto"`` generates) what a service keeps about this patient."""
     if value == "auto":
         value = secrets.token_urlsafe(24)
-    Consent.objects.filter(user=user, service=service).update(client_user_metadata=value)
+    Consent.objects.filter(user_id=user.pk, service_id=service.pk).update(
+        client_user_metadata=value
+    )
     return value

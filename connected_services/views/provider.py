@@ -19,10 +19,11 @@ from accounts.authentication import require_sign_in
 from connected_services import authorization, services
 from connected_services import claims as claim_rules
 from connected_services.forms import ConsentForm
-from connected_services.models import AccessToken, Consent, Service
+from connected_services.models import Consent, Service
 from connected_services.oidc import keys
 from connected_services.oidc.server import oauthlib_core
 from connected_services.oidc.validator import trustmark_url
+from connected_services.userinfo import bearer_token
 from connected_services.vectors import CREDENTIALS, LEVELS
 from verification.uplift import start_uplift
 
@@ -292,11 +293,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     if problem:
         return problem
     checksum = hashlib.sha256(raw.encode()).hexdigest()
-    access_token = (
-        AccessToken.objects.select_related("user", "application", "user__identity")
-        .filter(token_checksum=checksum)
-        .first()
-    )
+    access_token = bearer_token(checksum)
     if access_token is None or access_token.is_expired() or not access_token.user.is_active:
         return _bearer_error("invalid_token", 401, "The access token is not valid")
     scopes = access_token.scope.split()
@@ -308,7 +305,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     metadata = ""
     if "client_metadata" in scopes:
         metadata = (
-            Consent.objects.filter(user=user, service=service)
+            Consent.objects.filter(user_id=user.pk, service_id=service.pk)
             .values_list("client_user_metadata", flat=True)
             .first()
             or ""
