@@ -33,3 +33,13 @@ def service(db, rp_key):
 def rp(issuer, service, rp_key):
     with RelyingParty(issuer, service.client_id, rp_key) as party:
         yield party
+
+
+@pytest.fixture(autouse=True)
+def _fresh_signing_keys():
+    """Each test's database starts empty, so no process may keep a key from an earlier one."""
+    from connected_services.oidc import keys
+
+    keys.forget_cached_keys()
+    yield
+    keys.forget_cached_keys()
