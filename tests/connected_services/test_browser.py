@@ -140,3 +140,20 @@ def test_the_catalogue_by_level_and_nation(page, live_server, patient, rp_key):
     page.goto("/services/used/")
     axe_check(page)
     assert "You have not used your NHS login with any services yet" in page.content()
+
+
+def test_the_catalogue_by_age(page, live_server, patient, rp_key):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.connected_services.relying_party import make_service
+
+    make_service(rp_key, name="Teen service", allowed_vectors="P0.Cp.Cd", minimum_age=11)
+    make_service(rp_key, name="Adult service", allowed_vectors="P0.Cp.Cd", minimum_age=16)
+    prove(patient, "P9", birth_date=timezone.localdate() - datetime.timedelta(days=365 * 13 + 5))
+    sign_in_browser(page, patient)
+    page.goto("/services/")
+    axe_check(page)
+    assert "Teen service" in page.content()
+    assert "Adult service" not in page.content()
