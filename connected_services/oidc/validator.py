@@ -13,14 +13,13 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwt
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
 from connected_services import claims as claim_rules
-from connected_services.models import AccessToken, Grant, IDToken, RefreshToken, Service
+from connected_services.models import AccessToken, Grant, RefreshToken, Service
 from connected_services.oidc import client_assertion, keys
 
 GRANT_TYPES = ("authorization_code", "refresh_token")
@@ -212,7 +211,7 @@ class NHSLoginValidator(OAuth2Validator):
         return claims, timezone.now() + timedelta(seconds=lifetime)
 
     def finalize_id_token(self, id_token, token, token_handler, request):
-        claims, expires = self.get_id_token_dictionary(token, token_handler, request)
+        claims, _expires = self.get_id_token_dictionary(token, token_handler, request)
         id_token.update(claims)
         if not id_token.get("nonce"):
             id_token.pop("nonce", None)
@@ -220,14 +219,9 @@ class NHSLoginValidator(OAuth2Validator):
         header = {"typ": "JWT", "alg": request.client.id_token_signing_alg, "kid": key["kid"]}
         signed = jwt.JWT(header=header, claims=id_token)
         signed.make_signed_token(key)
-        with transaction.atomic():
-            request.id_token = IDToken.objects.create(
-                user=request.user,
-                scope=" ".join(request.scopes),
-                expires=expires,
-                jti=id_token["jti"],
-                application=request.client,
-            )
+        # No IDToken row: nothing reads it back (RP-initiated logout checks the signature),
+        # and writing it cost a transaction on every code exchange and refresh.
+        request.id_token = None
         return signed.serialize()
 
     def validate_silent_authorization(self, request):
