@@ -360,3 +360,44 @@ CELERY_BEAT_SCHEDULE["accounts-delete-stale-records"] = {
     "task": "accounts.tasks.delete_stale_account_records",
     "schedule": timedelta(days=1),
 }
+
+# --- Connected services: the OpenID Connect provider (issue 6; docs/adr/0030-*.md) ---------
+# django-oauth-toolkit's models are swapped for ours (connected_services.models) so the vector
+# of trust travels with the code and tokens and a connected service is one registration. These
+# names must be set before the first migration of the swapped models.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "connected_services.Service"
+OAUTH2_PROVIDER_GRANT_MODEL = "connected_services.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "connected_services.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "connected_services.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "connected_services.IDToken"
+OAUTH2_PROVIDER.update(
+    {
+        "OAUTH2_VALIDATOR_CLASS": "connected_services.oidc.validator.NHSLoginValidator",
+        # Rotation with reuse detection: a refresh token used twice revokes its whole family.
+        "REFRESH_TOKEN_REUSE_PROTECTION": True,
+        "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+        # https only; plain http is allowed for loopback relying parties outside production
+        # (the demo connected service), see connected_services.models.check_redirect_uri.
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],
+        "SCOPES": {
+            "openid": "Your NHS login identifier",
+            "profile": "Your NHS number, name, date of birth and proofing level",
+            "basic_demographics": "Your name, date of birth and proofing level",
+            "profile_extended": "Your first name",
+            "email": "Your email address",
+            "phone": "Your mobile phone number",
+            "landline": "Your landline phone number",
+            "gp_registration_details": "Your GP surgery",
+            "gp_integration_credentials": "Your GP online services details",
+            "client_metadata": "Information the service keeps about you",
+        },
+    }
+)
+# The issuer: connected services fetch discovery from here; tokens carry it as ``iss``.
+OIDC_ISSUER = env.string("OIDC_ISSUER", SITE_URL).rstrip("/")
+# ID tokens are signed with keys held in the database (encrypted); `rotate_signing_key`
+# publishes a new one and keeps the old public key in JWKS until its ID tokens have expired.
+OIDC_SIGNING_KEY_SIZE = env.integer("OIDC_SIGNING_KEY_SIZE", 2048, minimum=2048)
+# Back-channel logout: how long to wait for a connected service to answer.
+OIDC_BACKCHANNEL_LOGOUT_TIMEOUT = env.integer("OIDC_BACKCHANNEL_LOGOUT_TIMEOUT", 5, minimum=1)
+# --- end connected services ---------------------------------------------------------------

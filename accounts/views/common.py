@@ -16,6 +16,9 @@ def page(request, template: str, context: dict | None = None, *, status: int = 2
     context = dict(context or {})
     forms = [v for v in context.values() if hasattr(v, "errors") and hasattr(v, "is_bound")]
     context.setdefault("has_errors", any(f.is_bound and f.errors for f in forms))
+    # A connected service may ask us to hide "create an NHS login" (allow_registration=false);
+    # the provider notes that in the session (connected_services.views.provider).
+    context.setdefault("allow_registration", request.session.get("oidc_allow_registration", True))
     return render(request, template, context, status=status)
 
 

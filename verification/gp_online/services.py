@@ -360,10 +360,12 @@ def gp_integration_credentials(user) -> dict | None:
     may receive these; ``gp_ods_code`` alone (scope ``gp_registration_details``) is on
     ``Identity.gp_ods_code``.
     """
-    if not user.is_authenticated or not user.has_level(ProofingLevel.P9):
+    # ``user`` may be a User or the provider's lightweight token user: only ``pk`` and
+    # ``proofing_level`` are read.
+    if ProofingLevel.rank(user.proofing_level) < ProofingLevel.rank(ProofingLevel.P9):
         return None
     details = (
-        OnlineRegistrationDetails.objects.filter(used_by=user, revoked_at__isnull=True)
+        OnlineRegistrationDetails.objects.filter(used_by_id=user.pk, revoked_at__isnull=True)
         .order_by("-used_at")
         .first()
     )

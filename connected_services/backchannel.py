@@ -1,0 +1,71 @@
+"""OpenID Connect Back-Channel Logout 1.0: a signed logout token posted to a service."""
+
+import time
+import uuid
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from jwcrypto import jwt
+
+from connected_services.models import LogoutNotice
+from connected_services.oidc import keys
+
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+class DeliveryFailed(Exception):
+    """The service did not accept the logout token; the task retries."""
+
+
+def logout_token(notice: LogoutNotice) -> str:
+    """The signed logout token (typ logout+jwt) for a notice."""
+    now = int(time.time())
+    key = keys.signing_key()
+    token = jwt.JWT(
+        header={"typ": "logout+jwt", "alg": "RS512", "kid": key["kid"]},
+        claims={
+            "iss": settings.OIDC_ISSUER,
+            "aud": notice.service.client_id,
+            "sub": str(notice.sub),
+            "iat": now,
+            "exp": now + 120,
+            "jti": str(uuid.uuid4()),
+            "events": {EVENT: {}},
+        },
+    )
+    token.make_signed_token(key)
+    return token.serialize()
+
+
+def deliver(notice_id: str, *, client: httpx.Client | None = None) -> bool:
+    """Post the logout token for a notice once. True if delivered (now or before)."""
+    with transaction.atomic():
+        notice = (
+            LogoutNotice.objects.select_for_update()
+            .select_related("service")
+            .filter(pk=notice_id)
+            .first()
+        )
+        if notice is None or notice.sent_at is not None:
+            return notice is not None
+        notice.attempts += 1
+        notice.save(update_fields=["attempts"])
+    try:
+        with client or httpx.Client(timeout=settings.OIDC_BACKCHANNEL_LOGOUT_TIMEOUT) as http:
+            response = http.post(
+                notice.service.backchannel_logout_uri,
+                data={"logout_token": logout_token(notice)},
+                headers={"Cache-Control": "no-store"},
+            )
+        status = str(response.status_code)
+    except httpx.HTTPError as error:
+        status = type(error).__name__
+    delivered = status in ("200", "204")
+    LogoutNotice.objects.filter(pk=notice.pk).update(
+        last_status=status[:40], sent_at=timezone.now() if delivered else None
+    )
+    if not delivered:
+        raise DeliveryFailed(status)
+    return True

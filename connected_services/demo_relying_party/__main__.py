@@ -1,0 +1,24 @@
+"""Run the demo connected service: ``python -m connected_services.demo_relying_party``."""
+
+import os
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from connected_services.demo_relying_party import config
+from connected_services.demo_relying_party.app import DemoService
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-"):  # no query strings (codes) in the log
+        print(f"demo service: {self.command} {self.path.split('?')[0]} {code}", flush=True)
+
+
+def main():
+    issuer = os.environ.get("DEMO_RP_ISSUER") or os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+    port = config.port()
+    app = DemoService(issuer, f"http://127.0.0.1:{port}", config.load_or_create_key())
+    print(f"Demo GP surgery (a connected service) at http://127.0.0.1:{port}/", flush=True)
+    make_server("127.0.0.1", port, app, handler_class=QuietHandler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

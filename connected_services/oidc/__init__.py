@@ -1,0 +1,1 @@
+"""The OpenID Connect provider: django-oauth-toolkit extended through its validator."""

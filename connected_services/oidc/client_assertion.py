@@ -1,0 +1,91 @@
+"""``private_key_jwt`` client authentication at the token endpoint (INTERFACE.md).
+
+The client signs a short-lived JWT with its private key (RS512, RS256 also accepted):
+``iss`` = ``sub`` = client_id, ``aud`` = the token endpoint URL, ``exp`` soon, a unique ``jti``.
+Each ``jti`` is accepted once, remembered in the cache that every worker shares (Redis in
+production) until the assertion expires.
+"""
+
+import hashlib
+import json
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from jwcrypto import jws, jwt
+from jwcrypto.common import JWException
+
+from connected_services.models import Service
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ALGORITHMS = ("RS512", "RS256")
+LEEWAY_SECONDS = 30
+# An assertion may not be valid for longer than this (authlib, for one, defaults to an hour).
+MAX_LIFETIME_SECONDS = 3600 + 60
+
+
+class AssertionError_(Exception):
+    """The assertion is not acceptable; the token endpoint answers ``invalid_client``."""
+
+
+def token_endpoint_url() -> str:
+    return f"{settings.OIDC_ISSUER}/token"
+
+
+def _peek(token: str) -> tuple[dict, dict]:
+    """Header and claims of a JWS without checking the signature (to find the client)."""
+    try:
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        header = unverified.jose_header
+        claims = json.loads(unverified.objects["payload"].decode())
+    except (JWException, ValueError, KeyError, UnicodeDecodeError) as error:
+        raise AssertionError_("client_assertion is not a signed JWT") from error
+    if not isinstance(claims, dict) or not isinstance(header, dict):
+        raise AssertionError_("client_assertion is not a signed JWT")
+    return header, claims
+
+
+def verify(token: str, *, client_id: str | None = None) -> Service:
+    """Check a client assertion and return the service it authenticates."""
+    header, claims = _peek(token)
+    if header.get("alg") not in ALGORITHMS:
+        raise AssertionError_("client_assertion must be signed with RS512 or RS256")
+    if any(name in header for name in ("jku", "jwk", "x5u", "x5c")):
+        raise AssertionError_("client_assertion must not carry its own key")
+    issuer = claims.get("iss")
+    if not isinstance(issuer, str) or claims.get("sub") != issuer:
+        raise AssertionError_("iss and sub must both be the client_id")
+    if client_id is not None and client_id != issuer:
+        raise AssertionError_("client_id does not match the assertion")
+    service = Service.objects.filter(client_id=issuer).first()
+    if service is None or service.client_type != Service.CLIENT_CONFIDENTIAL:
+        raise AssertionError_("unknown client")
+    try:
+        verified = jwt.JWT(
+            jwt=token, key=service.public_jwk_set(), algs=list(ALGORITHMS), check_claims=False
+        )
+    except (JWException, ValueError, KeyError) as error:
+        raise AssertionError_("client_assertion signature does not verify") from error
+    claims = json.loads(verified.claims)
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if token_endpoint_url() not in audiences:
+        raise AssertionError_("aud must be the token endpoint URL")
+    now = time.time()
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp < now - LEEWAY_SECONDS:
+        raise AssertionError_("client_assertion has expired")
+    if exp > now + MAX_LIFETIME_SECONDS:
+        raise AssertionError_("client_assertion lives too long")
+    nbf = claims.get("nbf")
+    if isinstance(nbf, int | float) and nbf > now + LEEWAY_SECONDS:
+        raise AssertionError_("client_assertion is not valid yet")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise AssertionError_("client_assertion needs a jti")
+    digest = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
+    ttl = int(max(exp - now, 0) + LEEWAY_SECONDS + 1)
+    if not cache.add(f"oidc:assertion-jti:{digest}", 1, timeout=ttl):
+        raise AssertionError_("client_assertion has been used before")
+    return service

@@ -1,0 +1,238 @@
+"""django-oauth-toolkit's validator, extended for NHS login's interface (INTERFACE.md).
+
+- client authentication: ``private_key_jwt`` only for confidential clients; public clients
+  (opt-in) use PKCE with S256;
+- the vector satisfied at sign-in (``vot``) and ``auth_time`` are stored with the code and the
+  tokens and put in every ID token, on code exchange and on refresh;
+- a code used twice revokes everything the first use issued;
+- ID tokens signed RS512 (or RS256 if the service asks) with the provider's current key.
+"""
+
+import json
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from jwcrypto import jwt
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
+
+from connected_services import claims as claim_rules
+from connected_services.models import AccessToken, Grant, RefreshToken, Service
+from connected_services.oidc import client_assertion, keys
+
+GRANT_TYPES = ("authorization_code", "refresh_token")
+
+
+def trustmark_url() -> str:
+    from urllib.parse import urlsplit
+
+    return f"{settings.OIDC_ISSUER}/trustmark/{urlsplit(settings.OIDC_ISSUER).netloc}"
+
+
+class NHSLoginValidator(OAuth2Validator):
+    oidc_claim_scope = None  # claims are gated by connected_services.claims instead
+
+    # -- client authentication -------------------------------------------------------------
+
+    def _body(self, request) -> dict:
+        return dict(request.decoded_body or [])
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        body = self._body(request)
+        if "client_assertion" in body or "client_assertion_type" in body:
+            return True
+        if self._extract_basic_auth(request) or body.get("client_secret"):
+            return True  # and authenticate_client refuses it: private_key_jwt only
+        if request.client_id and self._load_application(request.client_id, request):
+            return request.client.client_type == Service.CLIENT_CONFIDENTIAL
+        return True
+
+    def authenticate_client(self, request, *args, **kwargs):
+        body = self._body(request)
+        if body.get("client_assertion_type") != client_assertion.JWT_BEARER:
+            return False
+        if not body.get("client_assertion"):
+            return False
+        try:
+            service = client_assertion.verify(
+                body["client_assertion"], client_id=body.get("client_id") or None
+            )
+        except client_assertion.AssertionError_ as error:
+            request.client_authentication_error = str(error)
+            return False
+        request.client = service
+        request.client_id = service.client_id
+        return True
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        """A public client (opt-in): known, public, and (checked by oauthlib) using PKCE."""
+        if self._load_application(client_id, request) is None:
+            return False
+        return request.client.client_type == Service.CLIENT_PUBLIC
+
+    def is_pkce_required(self, client_id, request):
+        client = request.client or Service.objects.filter(client_id=client_id).first()
+        return client is not None and client.client_type == Service.CLIENT_PUBLIC
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        return grant_type in GRANT_TYPES and client.is_live
+
+    # -- codes ------------------------------------------------------------------------------
+
+    def _create_authorization_code(self, request, code, expires=None):
+        grant = super()._create_authorization_code(request, code, expires)
+        grant.vot = request.vot
+        grant.auth_time = request.auth_time
+        grant.save(update_fields=["vot", "auth_time"])
+        return grant
+
+    def _grant(self, code, request, client=None):
+        """The grant for a code, loaded once per token request (oauthlib asks several times)."""
+        cache = request.__dict__.setdefault("_grants", {})
+        if code not in cache:
+            cache[code] = Grant.objects.select_related("user").filter(code=code).first()
+        grant = cache[code]
+        if grant is not None and client is not None and grant.application_id != client.pk:
+            return None
+        return grant
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return grant.scope.split() if grant else []
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *a, **k):
+        grant = self._grant(code, request, client)
+        return grant is not None and grant.redirect_uri_allowed(redirect_uri)
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant(code, request, request.client)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant(code, request, request.client)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def _check_and_set_request_resource(self, request):
+        grant = getattr(request, "grant_instance", None)
+        nothing_to_check = grant is not None and not request.resource and not grant.resource
+        if request.grant_type == "authorization_code" and nothing_to_check:
+            return  # spares DOT's second look-up of the grant
+        super()._check_and_set_request_resource(request)
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        grant = self._grant(code, request, client)
+        if grant is None:
+            return False
+        if grant.used_at is not None:
+            # A second use: revoke what the first use issued (RFC 6749 section 4.1.2).
+            revoke_issued_from(grant)
+            return False
+        if grant.is_expired() or not grant.user.is_active:
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        request.nonce = grant.nonce or None
+        request.claims = json.loads(grant.claims) if grant.claims else None
+        request.vot = grant.vot
+        request.auth_time = grant.auth_time
+        request.grant_instance = grant
+        return True
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        used = Grant.objects.filter(
+            code=code, application=request.client, used_at__isnull=True
+        ).update(used_at=timezone.now())
+        if not used:
+            raise errors.InvalidGrantError(request=request)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        return getattr(request, "nonce", None)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if valid and not request.user.is_active:
+            return False  # a suspended patient's tokens are not refreshed
+        if valid:
+            previous = request.refresh_token_instance.access_token
+            request.vot = previous.vot if previous else ""
+            request.auth_time = previous.auth_time if previous else None
+        return valid
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=getattr(request, "id_token", None),
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            vot=getattr(request, "vot", "") or "",
+            auth_time=getattr(request, "auth_time", None),
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        return access_token
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous
+        )
+        grant = getattr(request, "grant_instance", None)
+        if grant is not None and previous is None:
+            Grant.objects.filter(pk=grant.pk).update(token_family=refresh_token.token_family)
+        return refresh_token
+
+    # -- ID tokens --------------------------------------------------------------------------
+
+    def get_oidc_issuer_endpoint(self, request):
+        return settings.OIDC_ISSUER
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        now = int(timezone.now().timestamp())
+        lifetime = settings.OAUTH2_PROVIDER["ID_TOKEN_EXPIRE_SECONDS"]
+        claims = claim_rules.id_token_claims(request.user, request.scopes, service=request.client)
+        claims.update(
+            {
+                "iss": settings.OIDC_ISSUER,
+                "sub": str(request.user.sub),
+                "aud": request.client.client_id,
+                "iat": now,
+                "exp": now + lifetime,
+                "jti": str(uuid.uuid4()),
+                "auth_time": getattr(request, "auth_time", None) or now,
+                "vot": getattr(request, "vot", ""),
+                "vtm": trustmark_url(),
+            }
+        )
+        return claims, timezone.now() + timedelta(seconds=lifetime)
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        claims, _expires = self.get_id_token_dictionary(token, token_handler, request)
+        id_token.update(claims)
+        if not id_token.get("nonce"):
+            id_token.pop("nonce", None)
+        key = keys.signing_key()
+        header = {"typ": "JWT", "alg": request.client.id_token_signing_alg, "kid": key["kid"]}
+        signed = jwt.JWT(header=header, claims=id_token)
+        signed.make_signed_token(key)
+        # No IDToken row: nothing reads it back (RP-initiated logout checks the signature),
+        # and writing it cost a transaction on every code exchange and refresh.
+        request.id_token = None
+        return signed.serialize()
+
+    def validate_silent_authorization(self, request):
+        return True
+
+    def validate_silent_login(self, request):
+        return True
+
+
+def revoke_issued_from(grant: Grant) -> None:
+    """Revoke the refresh-token family (and its access tokens) a code was exchanged for."""
+    if grant.token_family:
+        RefreshToken.revoke_family(grant.token_family)
+        AccessToken.objects.filter(source_refresh_token__token_family=grant.token_family).delete()

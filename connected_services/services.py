@@ -1,0 +1,106 @@
+"""Changes with side effects in connected services: consents, sign-ins, logouts, metadata."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from connected_services import events
+from connected_services.models import AccessToken, Consent, LogoutNotice, RefreshToken, Service
+from core import audit
+
+
+@transaction.atomic
+def record_consent(
+    user: User, service: Service, *, scopes, claims, level: str, request=None
+) -> Consent:
+    """The patient agreed to share ``claims`` (from ``scopes``) at ``level`` with a service."""
+    now = timezone.now()
+    consent, _created = Consent.objects.update_or_create(
+        user=user,
+        service=service,
+        defaults={
+            "scopes": sorted(set(scopes)),
+            "claims": list(claims),
+            "level": level,
+            "granted_at": now,
+            "withdrawn_at": None,
+        },
+    )
+    audit.record(
+        events.CONSENT_GIVEN, request=request, user=user, service=service.client_id, level=level
+    )
+    return consent
+
+
+def record_decline(user: User, service: Service, *, request=None) -> None:
+    """The patient chose not to share: the service gets ``access_denied``."""
+    audit.record(events.CONSENT_DECLINED, request=request, user=user, service=service.client_id)
+
+
+def record_sign_in(user: User, service: Service, *, vot: str, request=None) -> None:
+    """The patient was sent back to a service with a code: note it for 'services you have used'."""
+    Consent.objects.filter(user=user, service=service).update(last_used_at=timezone.now())
+    audit.record(
+        events.SIGNED_IN_TO_SERVICE, request=request, user=user, service=service.client_id, vot=vot
+    )
+
+
+@transaction.atomic
+def withdraw_consent(user: User, consent: Consent, *, request=None) -> None:
+    """Stop sharing with a service: its tokens are revoked, it asks again next time, and it
+    is told (back-channel logout) where it registered for that."""
+    if consent.user_id != user.pk or consent.withdrawn_at is not None:
+        return
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    revoke_tokens(user, consent.service)
+    queue_backchannel_logout(user, LogoutNotice.Reason.CONSENT_WITHDRAWN, [consent.service])
+    audit.record(
+        events.CONSENT_WITHDRAWN, request=request, user=user, service=consent.service.client_id
+    )
+
+
+def revoke_tokens(user: User, service: Service) -> None:
+    """Revoke every refresh and access token the service holds for this patient."""
+    now = timezone.now()
+    RefreshToken.objects.filter(user=user, application=service, revoked__isnull=True).update(
+        revoked=now, access_token=None
+    )
+    AccessToken.objects.filter(user=user, application=service).delete()
+
+
+def services_signed_in_to(user: User):
+    """Services with a back-channel logout URI that hold live tokens for this patient."""
+    with_tokens = RefreshToken.objects.filter(user=user, revoked__isnull=True).values(
+        "application_id"
+    )
+    return Service.objects.filter(pk__in=with_tokens).exclude(backchannel_logout_uri="")
+
+
+def queue_backchannel_logout(user: User, reason: str, services=None) -> list[LogoutNotice]:
+    """Queue a signed logout token for each service (default: those the patient is signed in
+    to). The task carries only the notice id; it runs after the transaction commits."""
+    from connected_services.tasks import send_backchannel_logout
+
+    if services is None:
+        services = services_signed_in_to(user)
+    notices = [
+        LogoutNotice.objects.create(service=service, sub=user.sub, reason=reason)
+        for service in services
+        if service.backchannel_logout_uri
+    ]
+    for notice in notices:
+        transaction.on_commit(lambda pk=str(notice.pk): send_backchannel_logout.delay(pk))
+    return notices
+
+
+def set_client_user_metadata(user: User, service: Service, value: str) -> str:
+    """Set (``""`` clears, ``"auto"`` generates) what a service keeps about this patient."""
+    if value == "auto":
+        value = secrets.token_urlsafe(24)
+    Consent.objects.filter(user_id=user.pk, service_id=service.pk).update(
+        client_user_metadata=value
+    )
+    return value

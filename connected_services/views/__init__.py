@@ -1,0 +1,1 @@
+"""Views of the OpenID Connect provider and the services catalogue."""

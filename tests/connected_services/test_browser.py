@@ -1,0 +1,159 @@
+"""Browser journeys in Chromium, with axe on every page: the demo connected service, consent
+and decline, uplift inside an authorization, and the catalogue."""
+
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+
+from connected_services.demo import register_demo_service
+from connected_services.demo_relying_party.app import DemoService
+from connected_services.demo_relying_party.config import load_or_create_key
+from tests.connected_services.identities import prove
+from tests.fixtures.browser import axe_check
+from tests.fixtures.sessions import sign_in_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def demo_service(issuer, tmp_path, monkeypatch):
+    """The demo connected service, running in a thread on a free loopback port."""
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    server = make_server("127.0.0.1", 0, lambda e, s: app(e, s), handler_class=_Quiet)
+    port = server.server_port
+    app = DemoService(issuer, f"http://127.0.0.1:{port}", load_or_create_key())
+    register_demo_service(port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _start(page, demo_service, level):
+    page.goto(demo_service + "/")
+    axe_check(page)
+    page.get_by_label(level).check()
+    page.get_by_role("button", name="Continue to NHS login").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+
+
+def test_a_patient_signs_in_to_the_demo_service(page, demo_service, patient):
+    prove(patient, "P9")
+    sign_in_browser(page, patient)
+    _start(page, demo_service, "high level (P9)")
+    assert "Share your information with Demo GP surgery" in page.content()
+    assert "your NHS number" in page.content()
+    page.get_by_label("Yes, share it").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert page.locator("h1").inner_text() == "You are signed in"
+    assert page.locator("#vot").inner_text() == "P9.Cp.Cd"
+    assert "9000000009" in page.content()
+    # Second time: no consent page, straight back to the service.
+    page.goto(demo_service + "/")
+    axe_check(page)
+    page.get_by_label("high level (P9)").check()
+    page.get_by_role("button", name="Continue to NHS login").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert page.locator("#vot").inner_text() == "P9.Cp.Cd"
+
+
+def test_declining_consent_returns_access_denied(page, demo_service, patient):
+    sign_in_browser(page, patient)
+    _start(page, demo_service, "Just my NHS login (P0)")
+    page.get_by_role("button", name="Continue").click()  # no answer: an error
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert "Select yes if you agree to share this information" in page.content()
+    page.get_by_label("No, do not share it").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert page.locator("h1").inner_text() == "You did not sign in"
+    assert "access_denied" in page.content()
+
+
+def test_uplift_from_p0_to_p5_inside_an_authorization(page, demo_service, patient):
+    sign_in_browser(page, patient)
+    _start(page, demo_service, "medium level (P5)")
+    assert page.url.endswith("/prove-who-you-are/")
+    assert page.locator("h1").inner_text() == "Prove who you are"
+    # The P5 journey (built elsewhere) succeeds: the level rises and the patient goes back
+    # to the authorization request the uplift remembered.
+    prove(patient, "P5")
+    from django.contrib.sessions.models import Session
+
+    session = Session.objects.latest("expire_date").get_decoded()
+    return_to = session["uplift"]["return_to"]
+    page.goto(page.base_url + return_to)
+    axe_check(page)
+    page.get_by_label("Yes, share it").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert page.locator("#vot").inner_text() == "P5.Cp.Cd"
+    assert "Bloggs" in page.content()
+
+
+def test_abandoning_uplift_returns_access_denied(page, demo_service, patient):
+    sign_in_browser(page, patient)
+    _start(page, demo_service, "high level (P9)")
+    page.get_by_role("button", name="Go back to the service without proving who you are").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert "access_denied" in page.content()
+
+
+def test_the_catalogue_by_level_and_nation(page, live_server, patient, rp_key):
+    from tests.connected_services.relying_party import make_service
+
+    make_service(
+        rp_key, name="Find a pharmacy", allowed_vectors="P0.Cp.Cd", url="https://a.example/"
+    )
+    make_service(rp_key, name="GP record", allowed_vectors="P9.Cp.Cd")
+    make_service(rp_key, name="Welsh service", allowed_vectors="P0.Cp.Cd", nations=["wales"])
+    sign_in_browser(page, patient)
+    page.goto("/services/")
+    axe_check(page)
+    text = page.content()
+    assert "Go to Find a pharmacy" in text
+    assert "Prove who you are to use GP record" in text
+    assert "Welsh service" not in text
+    page.get_by_role("link", name="Prove who you are to use GP record").click()
+    page.wait_for_load_state("load")
+    axe_check(page)
+    assert page.locator("h1").inner_text() == "Prove who you are"
+    prove(patient, "P9", nation="wales")
+    page.goto("/services/")
+    axe_check(page)
+    assert "Welsh service" in page.content()
+    assert "Prove who you are to use" not in page.content()
+    page.goto("/services/used/")
+    axe_check(page)
+    assert "You have not used your NHS login with any services yet" in page.content()
+
+
+def test_the_catalogue_by_age(page, live_server, patient, rp_key):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.connected_services.relying_party import make_service
+
+    make_service(rp_key, name="Teen service", allowed_vectors="P0.Cp.Cd", minimum_age=11)
+    make_service(rp_key, name="Adult service", allowed_vectors="P0.Cp.Cd", minimum_age=16)
+    prove(patient, "P9", birth_date=timezone.localdate() - datetime.timedelta(days=365 * 13 + 5))
+    sign_in_browser(page, patient)
+    page.goto("/services/")
+    axe_check(page)
+    assert "Teen service" in page.content()
+    assert "Adult service" not in page.content()
