@@ -59,8 +59,17 @@ idcheck-fixtures:
 	  echo "Installing fonts-ocr-b and espeak-ng with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ocr-b espeak-ng >/dev/null; }
 
+# Benchmarks print numbers (see docs/performance.md). They need the local PostgreSQL and Redis.
+BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
+	REDIS_URL=redis://127.0.0.1:6379/5 CELERY_BROKER_URL=redis://127.0.0.1:6379/6
 bench: install
-	$(PY) bench/run_all.py
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench'" \
+	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE bench"
+	$(BENCH_ENV) $(PY) bench/signin.py --seconds 30
+	$(BENCH_ENV) $(PY) bench/oidc.py
+	$(BENCH_ENV) $(PY) bench/trace.py
+	$(PY) bench/idcheck.py
+	$(PY) bench/gp_online_details.py
 
 clean:
 	rm -rf .venv .tools node_modules static/vendor var
