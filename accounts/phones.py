@@ -4,12 +4,25 @@ Validation uses ``phonenumbers`` (Google's libphonenumber data), so the errors m
 number really is: "07400 123456" is a mobile, "0113 496 0000" a landline.
 """
 
+import re
+
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from phonenumbers import PhoneNumberType
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+# Ofcom keeps 07700 900000 to 900999 for drama and examples; libphonenumber calls them invalid.
+# Outside production they are accepted as mobiles, so people trying the service (and the number
+# in our own error message) work; in production they are refused like any invalid number.
+_OFCOM_DRAMA_MOBILE = re.compile(r"^\+447700900\d{3}$")
+
+
+def _is_drama_mobile(number) -> bool:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return not settings.PRODUCTION and bool(_OFCOM_DRAMA_MOBILE.match(e164))
 
 
 def uk_number(raw: str, kind: str) -> str:
@@ -28,9 +41,12 @@ def uk_number(raw: str, kind: str) -> str:
         raise ValidationError(f"Enter a UK {label}, like {example}", code="invalid") from None
     if number.country_code != 44:
         raise ValidationError(f"Enter a UK {label}. We cannot use numbers from other countries")
-    if not phonenumbers.is_valid_number(number):
+    if _is_drama_mobile(number):
+        kind_of_number = PhoneNumberType.MOBILE
+    elif not phonenumbers.is_valid_number(number):
         raise ValidationError(f"Enter a UK {label}, like {example}", code="invalid")
-    kind_of_number = phonenumbers.number_type(number)
+    else:
+        kind_of_number = phonenumbers.number_type(number)
     if kind == "mobile" and kind_of_number not in MOBILE_TYPES:
         raise ValidationError(
             "This is not a mobile number. Choose landline if you want a phone call instead"

@@ -253,3 +253,19 @@ def test_argon2_hashes_with_other_parameters_are_upgraded_at_sign_in(client):
     ours = get_hasher("default")
     assert not ours.must_update(user.password)
     assert user.check_password("correct horse battery")
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_ofcom_drama_mobiles_work_outside_production_only(settings, production):
+    from django.core.exceptions import ValidationError
+
+    from accounts.phones import uk_number
+
+    settings.PRODUCTION = production
+    if production:
+        with pytest.raises(ValidationError):
+            uk_number("07700 900 982", "mobile")
+    else:
+        assert uk_number("07700 900 982", "mobile") == "+447700900982"
+    with pytest.raises(ValidationError):
+        uk_number("07700 900 982", "landline")
