@@ -83,25 +83,38 @@ def test_declining_consent_returns_access_denied(page, demo_service, patient):
 
 
 def test_uplift_from_p0_to_p5_inside_an_authorization(page, demo_service, patient):
+    """A P0 patient asked for P5 proves who they are on the real P5 pages, mid-authorization,
+    and goes straight back to the service with a P5 vector."""
+    from tests.verification.factories import SyntheticPatientFactory
+
+    record = SyntheticPatientFactory()
     sign_in_browser(page, patient)
     _start(page, demo_service, "medium level (P5)")
     assert page.url.endswith("/prove-who-you-are/")
     assert page.locator("h1").inner_text() == "Prove who you are"
-    # The P5 journey (built elsewhere) succeeds: the level rises and the patient goes back
-    # to the authorization request the uplift remembered.
-    prove(patient, "P5")
-    from django.contrib.sessions.models import Session
-
-    session = Session.objects.latest("expire_date").get_decoded()
-    return_to = session["uplift"]["return_to"]
-    page.goto(page.base_url + return_to)
+    page.get_by_role("link", name="Use your NHS number or name").click()
     axe_check(page)
+    page.get_by_label("What is your NHS number?").fill(record.nhs_number)
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    page.get_by_label("Day").fill("14")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    page.get_by_label("What is your postcode?").fill("cf10 1ep")
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    # Proved: back in the authorization, which now asks to share the P5 claims.
+    assert "Share your information with Demo GP surgery" in page.content()
     page.get_by_label("Yes, share it").check()
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state("load")
     axe_check(page)
     assert page.locator("#vot").inner_text() == "P5.Cp.Cd"
-    assert "Bloggs" in page.content()
+    assert "Hughes" in page.content()
+    patient.refresh_from_db()
+    assert patient.proofing_level == "P5"
 
 
 def test_abandoning_uplift_returns_access_denied(page, demo_service, patient):
