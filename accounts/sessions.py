@@ -1,9 +1,9 @@
 """Sessions: Django's ``cached_db`` store with fewer database round trips.
 
 Every session is still written to PostgreSQL (and read through the Redis cache), so a patient
-stays signed in across a Redis restart (ADR 0010's reason for ``cached_db``). What changes is
-only how many statements each write costs; signing in used to spend ~14 of its ~30 statements
-on the session:
+stays signed in across a Redis restart (why the architecture chose ``cached_db``, see
+docs/architecture.md). What changes is only how many statements each write costs; signing in
+used to spend 13 of its 26 statements on the session (now 3):
 - a new key is not first looked up in the cache and the database: it is 32 random characters
   (~165 bits), and the INSERT still refuses a key that exists, so ``create()`` tries another;
 - ``cycle_key()`` (``login()`` gives a signed-in session a new key) no longer inserts an empty
