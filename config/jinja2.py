@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2.runtime import Macro
+from markupsafe import Markup
 
 from core.forms import widget_kind
 
@@ -32,6 +34,42 @@ def nhs_datetime(value) -> str:
     return f"{date_format(value, 'j F Y')} at {date_format(value, 'g:iA').lower()}"
 
 
+# HTML of NHS.UK components whose parameters never change (the header for a signed-out
+# patient, the footer, the skip link, a "Continue" button): rendering them through the
+# nhsuk-frontend-jinja macros costs ~0.3-0.7 ms each, so a page renders each once per process.
+# Imported macros see only their parameters (no template context), so equal parameters give
+# equal HTML. Parameters holding Markup (a CSRF input) or anything not plain data are never
+# cached, nor are more than a few hundred distinct components (no growth from request data).
+_FIXED_COMPONENTS: dict[tuple[str, str], Markup] = {}
+_FIXED_COMPONENTS_MAX = 256
+_PLAIN = (bool, int, float, type(None))
+
+
+def _is_plain(value) -> bool:
+    if isinstance(value, str):
+        return not isinstance(value, Markup)
+    if isinstance(value, _PLAIN):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_is_plain(v) for v in value)
+    return False
+
+
+def fixed_component(macro: Macro, params: dict) -> Markup:
+    """``macro(params)``, rendered once per process for each set of plain parameters."""
+    if not _is_plain(params):
+        return macro(params)
+    key = (macro.name, repr(params))
+    html = _FIXED_COMPONENTS.get(key)
+    if html is None:
+        html = macro(params)  # a Markup string
+        if len(_FIXED_COMPONENTS) < _FIXED_COMPONENTS_MAX:
+            _FIXED_COMPONENTS[key] = html
+    return html
+
+
 def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options["loader"] = ChoiceLoader(
@@ -49,6 +87,7 @@ def environment(**options) -> Environment:
             "get_messages": get_messages,
             "settings": settings,
             "widget_kind": widget_kind,
+            "fixed_component": fixed_component,
         }
     )
     env.filters.update({"nhs_date": nhs_date, "nhs_datetime": nhs_datetime})

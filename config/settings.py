@@ -146,7 +146,9 @@ else:
     }
 
 # Sessions survive a Redis restart: written to the database, read through the cache.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db (rows in PostgreSQL, so sessions survive a Redis restart) with fewer round trips
+# per write; see accounts/sessions.py (performance work, issue 2).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 60 * 60, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -58,6 +58,8 @@ def phone_device(user: User) -> PhoneDevice | None:
     """The patient's confirmed phone device. A login whose phone was confirmed before phone
     devices existed (or was made by a factory or an import) gets one from its phone number."""
     device = PhoneDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        device.user = user  # the code message names its user: no second query for it
     if device is None and user.phone_verified and user.phone_number:
         device = PhoneDevice.objects.create(
             user=user,
