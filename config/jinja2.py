@@ -61,7 +61,9 @@ def fixed_component(macro: Macro, params: dict) -> Markup:
     """``macro(params)``, rendered once per process for each set of plain parameters."""
     if not _is_plain(params):
         return macro(params)
-    key = (macro.name, repr(params))
+    # Keyed on the macro's compiled code, not its name: two macros called "button" from
+    # different templates never share HTML.
+    key = (macro._func.__code__, repr(params))
     html = _FIXED_COMPONENTS.get(key)
     if html is None:
         html = macro(params)  # a Markup string
