@@ -152,3 +152,33 @@ def grant(code: str) -> Grant | None:
     found = GRANT.load(g)
     found.user = _with_identity(USER.load(u), IDENTITY.load(i))
     return found
+
+
+_insert_sql: dict[tuple, str] = {}
+
+
+def insert(instance) -> None:
+    """Save a new row as ``Model.save()`` would (each field's ``pre_save`` and database
+    preparation), without compiling an ORM insert. For models with no save() override and
+    no save signals: the token models here."""
+    model = type(instance)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    key = (model, connection.vendor)
+    sql = _insert_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        pk = quote(model._meta.pk.column)
+        sql = _insert_sql[key] = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (metadata)
+            f"VALUES ({placeholders}) RETURNING {pk}"
+        )
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias

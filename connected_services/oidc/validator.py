@@ -227,13 +227,20 @@ class NHSLoginValidator(OAuth2Validator):
             auth_time=getattr(request, "auth_time", None),
         )
         self._set_token_value(access_token, token["access_token"])
-        access_token.save()
+        rows.insert(access_token)
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
-        refresh_token = super()._create_refresh_token(
-            request, refresh_token_code, access_token, previous
+        """DOT's refresh token (same family as the one it replaces), inserted by hand."""
+        refresh_token = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=previous.token_family if previous else uuid.uuid4(),
+            resource=getattr(request, "resource", []),  # RFC 8707
         )
+        self._set_token_value(refresh_token, refresh_token_code)
+        rows.insert(refresh_token)
         grant = getattr(request, "grant_instance", None)
         if grant is not None and previous is None:
             Grant.objects.filter(pk=grant.pk).update(token_family=refresh_token.token_family)
