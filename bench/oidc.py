@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"
-PORT = int(os.environ.get("BENCH_PORT", "8103"))
+PORT = int(os.environ.get("BENCH_PORT", "8103"))  # set BENCH_PORT to run beside others
 ISSUER = f"http://{HOST}:{PORT}"
 REDIRECT_URI = "https://bench.example/callback"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -206,6 +206,88 @@ def sign_assertions(key_pem: str, count: int) -> list[str]:
         token.make_signed_token(key)
         out.append(token.serialize())
     return out
+
+
+# -- in-process CPU per request (no HTTP server, no load generator) -------------------------
+
+
+def in_process(data: dict, count: int) -> None:
+    """CPU per request through Django's WSGI handler (all middleware), in this process.
+
+    Unlike the HTTP phases this is not disturbed by other work on the machine sharing the
+    cores, so it is the figure to compare before and after a change. The server's own cost
+    (gunicorn parsing HTTP and accepting connections) is not included.
+    """
+    import io
+
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+
+    app = get_wsgi_application()
+
+    def call(method, path, body=b"", headers=None):
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": HOST,
+            "SERVER_PORT": str(PORT),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": f"{HOST}:{PORT}",
+            "REMOTE_ADDR": HOST,
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "CONTENT_LENGTH": str(len(body)),
+            **({"CONTENT_TYPE": FORM["Content-Type"]} if body else {}),
+            **(headers or {}),
+        }
+        status = []
+        chunks = app(environ, lambda s, h, e=None: status.append(s))
+        b"".join(chunks)
+        chunks.close()
+        return status[0]
+
+    codes = data["codes"]
+    code_assertions = sign_assertions(data["key_pem"], len(codes))
+    refresh_assertions = sign_assertions(data["key_pem"], len(data["refresh_tokens"]))
+
+    def code(i):
+        body = {"grant_type": "authorization_code", "code": codes[i],
+                "redirect_uri": REDIRECT_URI, "client_assertion_type": JWT_BEARER,
+                "client_assertion": code_assertions[i]}  # fmt: skip
+        return call("POST", "/token", urlencode(body).encode())
+
+    def refresh(i):
+        body = {"grant_type": "refresh_token", "refresh_token": data["refresh_tokens"][i],
+                "client_assertion_type": JWT_BEARER,
+                "client_assertion": refresh_assertions[i]}  # fmt: skip
+        return call("POST", "/token", urlencode(body).encode())
+
+    def userinfo(_i):
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {data['userinfo_token']}"}
+        return call("GET", "/userinfo", headers=bearer)
+
+    phases = (("code exchange", code), ("refresh grant", refresh), ("userinfo", userinfo))
+    for name, request in phases:
+        queries = []
+
+        def counted(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            assert request(count).startswith("200"), name  # warm up; count the queries
+        cpu = time.process_time()
+        for i in range(count):
+            status = request(i)
+            assert status.startswith("200"), (name, status)
+        cpu = time.process_time() - cpu
+        print(
+            f"{name:<22} in-process {cpu / count * 1000:6.2f} ms CPU/request  "
+            f"{count / cpu:8.1f}/s per CPU-s  {len(queries)} queries",
+            flush=True,
+        )
 
 
 # -- the server -----------------------------------------------------------------------------
@@ -413,10 +495,19 @@ def main():
     parser.add_argument("--userinfo", type=int, default=8000)
     parser.add_argument("--sign-ins", type=int, default=100)
     parser.add_argument("--clients", type=int, default=4, help="load processes")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="instead: N requests of each kind through Django in this process (CPU per request)",
+    )
     args = parser.parse_args()
 
     env = environment()
     os.environ.update(env)
+    if args.in_process:
+        in_process(setup(args.in_process + 1, families=args.in_process + 1), args.in_process)
+        return
     data = setup(args.codes, families=args.clients * 20)
     sessions = premade_sessions(data["user_pk"], args.sign_ins)
     print("signing client assertions (the client's cost, before the clock starts)", flush=True)

@@ -27,6 +27,9 @@ from core.crypto import EncryptedTextField
 from verification.models import Nation
 
 MAX_REDIRECT_URIS = 10
+# Parsed client public keys, per process, keyed on the PEM/JWKS text (Service.public_jwk_set).
+MAX_PARSED_PUBLIC_KEYS = 512
+_parsed_public_keys: dict[tuple[str, str], object] = {}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -175,14 +178,26 @@ class Service(AbstractApplication):
         return min(levels, key=lambda lv: int(lv[1:]), default="P9")
 
     def public_jwk_set(self):
-        """The client's registered public keys (PEM or JWKS) as a jwcrypto JWKSet."""
+        """The client's registered public keys (PEM or JWKS) as a jwcrypto JWKSet.
+
+        Parsed once per process for each distinct registration (every client assertion at
+        /token needs them): the cache is keyed on the key material itself, so a changed key
+        is parsed afresh and the old one is never used again.
+        """
         from jwcrypto import jwk
 
+        material = (self.public_key_pem.strip(), json.dumps(self.jwks, sort_keys=True))
+        keys = _parsed_public_keys.get(material)
+        if keys is not None:
+            return keys
         keys = jwk.JWKSet()
         if self.jwks:
             keys = jwk.JWKSet.from_json(json.dumps(self.jwks))
         if self.public_key_pem.strip():
             keys.add(jwk.JWK.from_pem(self.public_key_pem.strip().encode()))
+        if len(_parsed_public_keys) >= MAX_PARSED_PUBLIC_KEYS:
+            _parsed_public_keys.clear()
+        _parsed_public_keys[material] = keys
         return keys
 
     def clean(self):

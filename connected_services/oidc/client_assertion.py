@@ -7,15 +7,13 @@ production) until the assertion expires.
 """
 
 import hashlib
-import json
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from jwcrypto import jws, jwt
-from jwcrypto.common import JWException
 
 from connected_services.models import Service
+from connected_services.oidc import jose, rows
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ALGORITHMS = ("RS512", "RS256")
@@ -32,23 +30,12 @@ def token_endpoint_url() -> str:
     return f"{settings.OIDC_ISSUER}/token"
 
 
-def _peek(token: str) -> tuple[dict, dict]:
-    """Header and claims of a JWS without checking the signature (to find the client)."""
-    try:
-        unverified = jws.JWS()
-        unverified.deserialize(token)
-        header = unverified.jose_header
-        claims = json.loads(unverified.objects["payload"].decode())
-    except (JWException, ValueError, KeyError, UnicodeDecodeError) as error:
-        raise AssertionError_("client_assertion is not a signed JWT") from error
-    if not isinstance(claims, dict) or not isinstance(header, dict):
-        raise AssertionError_("client_assertion is not a signed JWT")
-    return header, claims
-
-
 def verify(token: str, *, client_id: str | None = None) -> Service:
     """Check a client assertion and return the service it authenticates."""
-    header, claims = _peek(token)
+    try:
+        header, claims, signing_input, signature = jose.parse(token)
+    except jose.InvalidJWS as error:
+        raise AssertionError_("client_assertion is not a signed JWT") from error
     if header.get("alg") not in ALGORITHMS:
         raise AssertionError_("client_assertion must be signed with RS512 or RS256")
     if any(name in header for name in ("jku", "jwk", "x5u", "x5c")):
@@ -58,16 +45,14 @@ def verify(token: str, *, client_id: str | None = None) -> Service:
         raise AssertionError_("iss and sub must both be the client_id")
     if client_id is not None and client_id != issuer:
         raise AssertionError_("client_id does not match the assertion")
-    service = Service.objects.filter(client_id=issuer).first()
+    service = rows.service_by_client_id(issuer)
     if service is None or service.client_type != Service.CLIENT_CONFIDENTIAL:
         raise AssertionError_("unknown client")
     try:
-        verified = jwt.JWT(
-            jwt=token, key=service.public_jwk_set(), algs=list(ALGORITHMS), check_claims=False
-        )
-    except (JWException, ValueError, KeyError) as error:
+        jose.verify(header, signing_input, signature, service.public_jwk_set(), ALGORITHMS)
+    except jose.InvalidJWS as error:
         raise AssertionError_("client_assertion signature does not verify") from error
-    claims = json.loads(verified.claims)
+    # From here on the claims are the signed ones.
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     if token_endpoint_url() not in audiences:

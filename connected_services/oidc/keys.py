@@ -20,6 +20,7 @@ from connected_services.models import SigningKey
 CACHE_SECONDS = 30
 _lock = threading.Lock()
 _cache: dict = {"at": 0.0, "signing": None, "published": None}
+_parsed: dict[str, jwk.JWK] = {}
 
 
 def _publish_window() -> timedelta:
@@ -28,7 +29,14 @@ def _publish_window() -> timedelta:
 
 
 def _to_jwk(key: SigningKey) -> jwk.JWK:
-    return jwk.JWK.from_pem(key.private_key_pem.encode(), password=None)
+    """The parsed private key. Parsing (which validates the RSA key) costs ~50 ms, so each
+    process parses a key once; the ``kid`` is the key's thumbprint, so a new key is always
+    a new entry."""
+    parsed = _parsed.get(key.kid)
+    if parsed is None:
+        parsed = jwk.JWK.from_pem(key.private_key_pem.encode(), password=None)
+        _parsed[key.kid] = parsed
+    return parsed
 
 
 def create_signing_key() -> SigningKey:
@@ -51,6 +59,7 @@ def rotate_signing_key() -> SigningKey:
 def forget_cached_keys() -> None:
     with _lock:
         _cache.update(at=0.0, signing=None, published=None)
+        _parsed.clear()
 
 
 def _load() -> None:
@@ -67,7 +76,7 @@ def _load() -> None:
         current,
         *list(SigningKey.objects.filter(retired_at__gt=cutoff).exclude(pk=current.pk)),
     ]
-    signing = _to_jwk(current)
+    signing = _to_jwk(current)  # the same values every time: safe to set on the cached key
     signing.update({"kid": current.kid, "use": "sig", "alg": "RS512"})
     keys = []
     for key in published:
