@@ -8,12 +8,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ChangePasswordForm, NewEmailForm, PhoneForm, SecurityCodeForm
-from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, User
+from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
 from accounts.phones import display
 from accounts.services import changes, sign_up
 from accounts.services.browsers import forget_browsers
-from accounts.services.codes import may_send_again, send_email_code, send_phone_code
-from accounts.views.common import CODE_ERRORS, TOO_MANY_CODES, page
+from accounts.services.codes import send_email_code, send_phone_code
+from accounts.views.common import (
+    CODE_ERRORS,
+    code_page,
+    page,
+    phone_code_sent_to,
+    resend_code,
+)
 from core import audit
 
 
@@ -84,18 +90,13 @@ def confirm_new_email(request: HttpRequest) -> HttpResponse:
             flash.success(request, "Your email address has been changed")
             return redirect("accounts:home")
         form.add_error("code", CODE_ERRORS[result])
-    return page(
+    return code_page(
         request,
-        "accounts/enter_code.jinja",
-        {
-            "form": form,
-            "heading": "Check your email",
-            "sent_to": f"We have sent a 6-digit security code to {email_code.email}.",
-            "expiry": "The code expires after 15 minutes.",
-            "resend_url": reverse("accounts:resend_new_email_code"),
-            "resend_text": "Send a new code",
-            "change_link": (reverse("accounts:change_email"), "Use a different email address"),
-        },
+        form,
+        heading="Check your email",
+        sent_to=f"We have sent a 6-digit security code to {email_code.email}.",
+        resend_url=reverse("accounts:resend_new_email_code"),
+        change_link=(reverse("accounts:change_email"), "Use a different email address"),
     )
 
 
@@ -105,12 +106,12 @@ def resend_new_email_code(request: HttpRequest) -> HttpResponse:
     email_code = _email_change(request)
     if email_code is None:
         return redirect("accounts:change_email")
-    if may_send_again(f"email-change:{request.user.pk}"):
-        send_email_code(email_code)
-        flash.success(request, "We have sent you a new code")
-    else:
-        flash.warning(request, TOO_MANY_CODES)
-    return redirect("accounts:confirm_new_email")
+    return resend_code(
+        request,
+        f"email-change:{request.user.pk}",
+        lambda: send_email_code(email_code),
+        "accounts:confirm_new_email",
+    )
 
 
 @login_required
@@ -152,24 +153,13 @@ def confirm_new_phone(request: HttpRequest) -> HttpResponse:
             flash.success(request, "Your phone number has been changed")
             return redirect("accounts:home")
         form.add_error("code", CODE_ERRORS[result])
-    if device.kind == User.PhoneKind.LANDLINE:
-        sent_to = f"We are calling {display(device.number)} to read out a 6-digit security code."
-    else:
-        sent_to = (
-            f"We have sent a 6-digit security code by text message to {display(device.number)}."
-        )
-    return page(
+    return code_page(
         request,
-        "accounts/enter_code.jinja",
-        {
-            "form": form,
-            "heading": "Check your phone",
-            "sent_to": sent_to,
-            "expiry": "The code expires after 15 minutes.",
-            "resend_url": reverse("accounts:resend_new_phone_code"),
-            "resend_text": "Send a new code",
-            "change_link": (reverse("accounts:change_phone"), "Use a different phone number"),
-        },
+        form,
+        heading="Check your phone",
+        sent_to=phone_code_sent_to(device),
+        resend_url=reverse("accounts:resend_new_phone_code"),
+        change_link=(reverse("accounts:change_phone"), "Use a different phone number"),
     )
 
 
@@ -179,12 +169,12 @@ def resend_new_phone_code(request: HttpRequest) -> HttpResponse:
     device = _new_phone(request)
     if device is None:
         return redirect("accounts:change_phone")
-    if may_send_again(f"phone-change:{request.user.pk}"):
-        send_phone_code(device)
-        flash.success(request, "We have sent you a new code")
-    else:
-        flash.warning(request, TOO_MANY_CODES)
-    return redirect("accounts:confirm_new_phone")
+    return resend_code(
+        request,
+        f"phone-change:{request.user.pk}",
+        lambda: send_phone_code(device),
+        "accounts:confirm_new_phone",
+    )
 
 
 @login_required

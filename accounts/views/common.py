@@ -1,7 +1,12 @@
 """Small helpers the account pages share."""
 
-from django.shortcuts import render
+from django.contrib import messages as flash
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.models import User
+from accounts.phones import display
+from accounts.services.codes import may_send_again
 
 CODE_ERRORS = {
     "wrong": "The security code is not right. Check it and try again",
@@ -33,3 +38,37 @@ def safe_next(request, candidate: str | None) -> str | None:
     ):
         return None
     return candidate
+
+
+def phone_code_sent_to(device) -> str:
+    """What the code page says about where the code went: a text, or a call to a landline."""
+    if device.kind == User.PhoneKind.LANDLINE:
+        return f"We are calling {display(device.number)} to read out a 6-digit security code."
+    return f"We have sent a 6-digit security code by text message to {display(device.number)}."
+
+
+def code_page(request, form, *, heading: str, sent_to: str, resend_url: str, change_link):
+    """The 'enter your security code' page shared by sign-up and the account settings."""
+    return page(
+        request,
+        "accounts/enter_code.jinja",
+        {
+            "form": form,
+            "heading": heading,
+            "sent_to": sent_to,
+            "expiry": "The code expires after 15 minutes.",
+            "resend_url": resend_url,
+            "resend_text": "Send a new code",
+            "change_link": change_link,
+        },
+    )
+
+
+def resend_code(request, limit_key: str, send, then: str):
+    """'Send a new code': send again unless this code was resent too often, then go back."""
+    if may_send_again(limit_key):
+        send()
+        flash.success(request, "We have sent you a new code")
+    else:
+        flash.warning(request, TOO_MANY_CODES)
+    return redirect(then)

@@ -16,8 +16,7 @@ from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
 from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
-from accounts.services.codes import may_send_again
-from accounts.views.common import CODE_ERRORS, TOO_MANY_CODES, page, safe_next
+from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
 from accounts.views.sign_up import resume_sign_up
 from core import audit
 
@@ -133,12 +132,12 @@ def resend_sign_in_code(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return redirect("accounts:sign_in")
-    if may_send_again(f"sign-in-code:{user.pk}"):
-        service.send_sign_in_code(user)
-        flash.success(request, "We have sent you a new code")
-    else:
-        flash.warning(request, TOO_MANY_CODES)
-    return redirect("accounts:security_code")
+    return resend_code(
+        request,
+        f"sign-in-code:{user.pk}",
+        lambda: service.send_sign_in_code(user),
+        "accounts:security_code",
+    )
 
 
 @require_POST

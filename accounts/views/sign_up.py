@@ -8,10 +8,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import CreateLoginForm, PhoneForm, SecurityCodeForm
 from accounts.models import EmailCode, PhoneDevice, User
-from accounts.phones import display
 from accounts.services import limits, sign_in, sign_up
-from accounts.services.codes import may_send_again, send_email_code, send_phone_code
-from accounts.views.common import CODE_ERRORS, TOO_MANY_CODES, page, safe_next
+from accounts.services.codes import send_email_code, send_phone_code
+from accounts.views.common import (
+    CODE_ERRORS,
+    code_page,
+    page,
+    phone_code_sent_to,
+    resend_code,
+    safe_next,
+)
 
 SESSION_KEY = "sign_up"
 
@@ -84,18 +90,13 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:phone")
             limits.CODE_TRIES_PER_ADDRESS.hit(address)
             form.add_error("code", CODE_ERRORS[result])
-    return page(
+    return code_page(
         request,
-        "accounts/enter_code.jinja",
-        {
-            "form": form,
-            "heading": "Check your email",
-            "sent_to": f"We have sent a 6-digit security code to {email_code.email}.",
-            "expiry": "The code expires after 15 minutes.",
-            "resend_url": reverse("accounts:resend_email_code"),
-            "resend_text": "Send a new code",
-            "change_link": (reverse("accounts:create"), "Use a different email address"),
-        },
+        form,
+        heading="Check your email",
+        sent_to=f"We have sent a 6-digit security code to {email_code.email}.",
+        resend_url=reverse("accounts:resend_email_code"),
+        change_link=(reverse("accounts:create"), "Use a different email address"),
     )
 
 
@@ -104,12 +105,13 @@ def resend_email_code(request: HttpRequest) -> HttpResponse:
     email_code = _email_code(request)
     if email_code is None:
         return redirect("accounts:create")
-    if may_send_again(f"email-code:{email_code.pk}"):
-        send_email_code(email_code)  # a decoy sends nothing, and looks the same
-        flash.success(request, "We have sent you a new code")
-    else:
-        flash.warning(request, TOO_MANY_CODES)
-    return redirect("accounts:confirm_email")
+    # A decoy (an address that already has a login) sends nothing, and looks the same.
+    return resend_code(
+        request,
+        f"email-code:{email_code.pk}",
+        lambda: send_email_code(email_code),
+        "accounts:confirm_email",
+    )
 
 
 def _user_with_confirmed_email(request) -> User | None:
@@ -142,12 +144,6 @@ def _device(request) -> PhoneDevice | None:
     return PhoneDevice.objects.filter(pk=pk, user=user).first()
 
 
-def _sent_to(device: PhoneDevice) -> str:
-    if device.kind == User.PhoneKind.LANDLINE:
-        return f"We are calling {display(device.number)} to read out a 6-digit security code."
-    return f"We have sent a 6-digit security code by text message to {display(device.number)}."
-
-
 def confirm_phone(request: HttpRequest) -> HttpResponse:
     """Step 4: the phone code. A right code finishes the login at P0 and signs in."""
     device = _device(request)
@@ -168,18 +164,13 @@ def confirm_phone(request: HttpRequest) -> HttpResponse:
                 return redirect(next_url or "accounts:home")
             limits.CODE_TRIES_PER_ADDRESS.hit(address)
             form.add_error("code", CODE_ERRORS[result])
-    return page(
+    return code_page(
         request,
-        "accounts/enter_code.jinja",
-        {
-            "form": form,
-            "heading": "Check your phone",
-            "sent_to": _sent_to(device),
-            "expiry": "The code expires after 15 minutes.",
-            "resend_url": reverse("accounts:resend_phone_code"),
-            "resend_text": "Send a new code",
-            "change_link": (reverse("accounts:phone"), "Use a different phone number"),
-        },
+        form,
+        heading="Check your phone",
+        sent_to=phone_code_sent_to(device),
+        resend_url=reverse("accounts:resend_phone_code"),
+        change_link=(reverse("accounts:phone"), "Use a different phone number"),
     )
 
 
@@ -188,9 +179,9 @@ def resend_phone_code(request: HttpRequest) -> HttpResponse:
     device = _device(request)
     if device is None:
         return redirect("accounts:create")
-    if may_send_again(f"phone-code:{device.user_id}"):
-        send_phone_code(device)
-        flash.success(request, "We have sent you a new code")
-    else:
-        flash.warning(request, TOO_MANY_CODES)
-    return redirect("accounts:confirm_phone")
+    return resend_code(
+        request,
+        f"phone-code:{device.user_id}",
+        lambda: send_phone_code(device),
+        "accounts:confirm_phone",
+    )
