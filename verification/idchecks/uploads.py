@@ -4,7 +4,10 @@ The type is decided by the content (magic bytes, then the decoder), never by the
 browser's header. Images are fully decoded by Pillow under a decompression-bomb limit, turned
 the right way up (EXIF orientation) and re-encoded as JPEG, which drops every metadata tag
 (GPS, device) and anything hidden after the picture. Videos are probed with PyAV: a known
-container and codec, a video stream, and a duration between 2 and 30 seconds.
+container and codec, a video stream, and a duration between 2 and 30 seconds; then the first
+video and audio streams are copied, packet for packet (no re-encoding), into a new container
+with no metadata, so a phone's location, device and creation tags, other streams (subtitles,
+data tracks) and anything appended to the file are not kept.
 """
 
 import hashlib
@@ -159,7 +162,53 @@ def clean_video_bytes(data: bytes) -> CleanVideo:
         raise UploadRejected("The selected video must be at least 2 seconds long")
     if duration > MAX_VIDEO_SECONDS:
         raise UploadRejected("The selected video must be 30 seconds or shorter")
+    try:
+        data, content_type = _remux_without_metadata(data, content_type)
+    except (av.error.FFmpegError, ValueError, OSError):
+        raise UploadRejected(unreadable) from None
     return CleanVideo(data, content_type, duration, width, height, has_audio)
+
+
+# The muxer to try first for each family, then the one that takes any codec of that family.
+_MUXERS = {"video/webm": ("webm", "matroska"), "video/mp4": ("mp4", "mov")}
+_MUXER_TYPES = {"webm": "video/webm", "matroska": "video/x-matroska", "mp4": "video/mp4"}
+_MUXER_TYPES["mov"] = "video/quicktime"
+
+
+def _remux_without_metadata(data: bytes, content_type: str) -> tuple[bytes, str]:
+    """The same pictures and sound in a fresh container: stream copy, no tags, no extra streams.
+
+    Codec parameters travel with each stream (so a phone's rotation is kept); container and
+    stream tags (``location``, ``com.apple.quicktime.make``, ``creation_time``, titles) do not.
+    """
+    import av
+
+    first_error = None
+    for muxer in _MUXERS[content_type]:
+        try:
+            return _remux(data, muxer), _MUXER_TYPES[muxer]
+        except (av.error.FFmpegError, ValueError) as error:
+            first_error = first_error or error
+    raise first_error
+
+
+def _remux(data: bytes, muxer: str) -> bytes:
+    import av
+
+    out = io.BytesIO()
+    with av.open(io.BytesIO(data), mode="r") as source:
+        kept = [source.streams.video[0], *source.streams.audio[:1]]
+        with av.open(out, mode="w", format=muxer) as target:
+            copies = {s.index: target.add_stream_from_template(s) for s in kept}
+            for copy in copies.values():
+                copy.metadata.clear()
+            target.metadata.clear()
+            for packet in source.demux(kept):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.stream = copies[packet.stream.index]
+                target.mux(packet)
+    return out.getvalue()
 
 
 def _duration(container, stream) -> float | None:

@@ -106,6 +106,44 @@ def test_it_accepts_webm_and_mp4_and_reads_webm_duration_from_packets():
     assert webm.has_audio and mp4.has_audio
 
 
+def _tagged(raw: bytes, fmt: str) -> bytes:
+    """The clip as a phone might send it: location and device tags, a data track, junk after."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(io.BytesIO(raw)) as source, av.open(out, "w", format=fmt) as target:
+        target.metadata.update({"location": "+51.5074-000.1278/", "make": "PhoneMaker"})
+        target.metadata["title"] = "Ffion at home"
+        copies = {s.index: target.add_stream_from_template(s) for s in source.streams}
+        for copy in copies.values():
+            copy.metadata["handler_name"] = "PhoneMaker camera"
+        for packet in source.demux():
+            if packet.dts is not None:
+                packet.stream = copies[packet.stream.index]
+                target.mux(packet)
+    return out.getvalue() + b"<script>appended</script>" * 4
+
+
+@pytest.mark.parametrize("fmt", ["webm", "mp4"])
+def test_it_keeps_the_pictures_and_sound_of_a_video_but_not_its_tags(fmt):
+    import av
+
+    tagged = _tagged(clip(fmt), fmt)
+    with av.open(io.BytesIO(tagged)) as container:
+        assert any("51.5074" in v for v in container.metadata.values())
+
+    cleaned = clean_video_bytes(tagged)
+
+    for secret in (b"51.5074", b"PhoneMaker", b"Ffion", b"<script>"):
+        assert secret not in cleaned.data
+    with av.open(io.BytesIO(cleaned.data)) as container:
+        assert not any("51.5074" in v for v in container.metadata.values())
+        assert len(container.streams.video) == 1 and len(container.streams.audio) == 1
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= 35  # 4 s at 10 frames a second: every picture is still there
+    assert cleaned.content_type == f"video/{fmt}" and 3.5 <= cleaned.duration <= 4.5
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
