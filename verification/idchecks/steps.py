@@ -29,7 +29,41 @@ class Step:
         return reverse(self.url_name)
 
 
+def _traces(check: IdCheck) -> bool:
+    """The route after a failed P5 trace: the patient had no NHS record match (ADR 0043)."""
+    return check.needs_trace
+
+
 STEPS = [
+    # What a trace needs and a passport may not carry; only when there is no NHS record yet.
+    Step(
+        "details_name",
+        "verification:idcheck_details_name",
+        "Your name",
+        lambda c: bool(c.entered.get("family_name")),
+        applies=_traces,
+    ),
+    Step(
+        "details_birth_date",
+        "verification:idcheck_details_birth_date",
+        "Your date of birth",
+        lambda c: bool(c.entered.get("birth_date")),
+        applies=_traces,
+    ),
+    Step(
+        "details_postcode",
+        "verification:idcheck_details_postcode",
+        "Your postcode",
+        lambda c: bool(c.entered.get("postcode")),
+        applies=_traces,
+    ),
+    Step(
+        "details_nhs_number",
+        "verification:idcheck_details_nhs_number",
+        "Your NHS number",
+        lambda c: "nhs_number" in c.entered,  # answered, even if left blank
+        applies=_traces,
+    ),
     Step("document", "verification:idcheck_document", "Photo ID", lambda c: bool(c.document_type)),
     Step(
         "document_photo",
