@@ -77,7 +77,8 @@ def _details_step(request, name, form_class, initial, store, *, title, back):
     check, away = _step_page(request, name)
     if away:
         return away
-    form = form_class(request.POST or None, initial=initial(check.entered))
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, initial=initial(check.entered))
     if request.method == "POST" and form.is_valid():
         refused = store(check, form.cleaned_data)
         if refused:
