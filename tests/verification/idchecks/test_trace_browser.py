@@ -127,6 +127,8 @@ def test_a_checker_approves_a_check_whose_trace_found_the_record(page, browser, 
 
     take_and_decide(checker, approve)
     checker.context.close()
+    check.refresh_from_db()
+    assert check.status == IdCheck.Status.APPROVED and check.decided_by is not None
     patient.refresh_from_db()
     assert patient.proofing_level == "P9"
     assert Identity.objects.get(user=patient).nhs_number == record.nhs_number
