@@ -268,7 +268,11 @@ def nhs_record_of(check: IdCheck):
 
 
 def _trace(check: IdCheck, media: _Media) -> checks.Result:
-    result = trace.trace_check(check, media.mrz())
+    try:
+        reading = media.mrz()
+    except (ValueError, OSError):  # a damaged photo: trace the entered details instead
+        reading = None
+    result = trace.trace_check(check, reading)
     check.save(update_fields=["traced_record"])
     return result
 

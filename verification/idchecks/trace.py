@@ -58,8 +58,10 @@ def _queries(check: IdCheck, reading: MrzReading | None) -> tuple[list[TraceQuer
         born, source = check.entered_birth_date, "entered"
     if born is None:  # an MRZ date that is not a date: fall back to what was entered
         born, source = check.entered_birth_date, "entered"
-    postcode = entered["postcode"]
+    postcode = entered.get("postcode", "")
     queries = []
+    if not (postcode and born):
+        return queries, source
     if entered.get("nhs_number"):
         queries.append(
             TraceQuery(birth_date=born, postcode=postcode, nhs_number=entered["nhs_number"])
