@@ -7,10 +7,20 @@ from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 from django.db import DatabaseError, InterfaceError, OperationalError
 
+from verification.demographics.types import DemographicsUnavailable
+
 logger = logging.getLogger(__name__)
 
-# Faults worth another try: the database or storage went away for a moment.
-TRANSIENT = (OperationalError, InterfaceError, DatabaseError, ConnectionError, TimeoutError)
+# Faults worth another try: the database, storage or the demographics service (a photo ID
+# check that traces the patient's NHS record) went away for a moment.
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    DatabaseError,
+    ConnectionError,
+    TimeoutError,
+    DemographicsUnavailable,
+)
 
 
 @shared_task(

@@ -86,7 +86,9 @@ def test_a_patient_whose_details_match_nobody_sees_the_neutral_page(page, user):
     ).is_visible()
     page.get_by_role("link", name="See the ways to prove who you are").click()
     axe_check(page)
-    assert page.get_by_role("heading", name="Prove who you are").is_visible()
+    assert page.get_by_role("heading", name="Prove who you are", exact=True).is_visible()
+    # At P0 the hub also offers photo ID, which finds the NHS record (ADR 0043).
+    assert page.get_by_role("link", name="Prove who you are with photo ID").is_visible()
     user.refresh_from_db()
     assert user.proofing_level == "P0"
 

@@ -290,20 +290,48 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^A-Z]", "", name.upper())
 
 
-def machine_readable_zone(rgb: np.ndarray, identity, today=None) -> Result:
-    """Read the MRZ, validate its check digits, and compare it with the NHS record.
+@dataclass
+class MrzReading:
+    """What OCR read from the machine-readable zone: its fields when the check digits hold.
 
-    Compares surname and date of birth with the patient's ``Identity`` and that the document
-    has not expired. Passports use TD3 (2 lines of 44); ID cards and residence cards
-    TD1 (3 lines of 30).
+    ``fields`` is personal data (names, date of birth): it stays in the worker's memory for
+    the one run and is never stored; ``details`` holds only non-personal facts.
     """
+
+    details: dict
+    fields: object = None
+    failure: Result | None = None
+
+    @property
+    def surname(self) -> str:
+        return _mrz_name(self.fields.surname) if self.fields else ""
+
+    @property
+    def given_names(self) -> str:
+        return _mrz_name(self.fields.name) if self.fields else ""
+
+    @property
+    def birth_date(self) -> datetime.date | None:
+        return _mrz_date(self.fields.birth_date, future=False) if self.fields else None
+
+    @property
+    def expiry_date(self) -> datetime.date | None:
+        return _mrz_date(self.fields.expiry_date, future=True) if self.fields else None
+
+
+def _mrz_name(value: str) -> str:
+    """MRZ names use '<' between words (the ``mrz`` package may leave some); tidy them."""
+    return " ".join(value.replace("<", " ").split()).title()
+
+
+def read_mrz(rgb: np.ndarray) -> MrzReading:
+    """Read the MRZ and validate its check digits. Passports use TD3 (2 lines of 44); ID
+    cards and residence cards TD1 (3 lines of 30)."""
     from mrz.checker.td1 import TD1CodeChecker
     from mrz.checker.td3 import TD3CodeChecker
 
-    today = today or datetime.date.today()
     lines = mrz_lines(rgb)
     details: dict = {"lines_found": len(lines)}
-    fields = None
     long_lines = [line for line in lines if len(line) >= 40]
     if len(long_lines) >= 2:
         line1, line2 = _correct_td3(long_lines[-2], long_lines[-1])
@@ -314,26 +342,40 @@ def machine_readable_zone(rgb: np.ndarray, identity, today=None) -> Result:
         checker = TD1CodeChecker("\n".join(corrected), check_expiry=False)
         details["format"] = "TD1"
     else:
-        return Result(FAIL, 0.7, "The machine-readable zone could not be read", details)
+        failure = Result(FAIL, 0.7, "The machine-readable zone could not be read", details)
+        return MrzReading(details, failure=failure)
     details["check_digits_valid"] = bool(checker)
-    fields = checker.fields()
     if not checker:
-        return Result(FAIL, 0.7, "The machine-readable zone's check digits are wrong", details)
-    expiry = _mrz_date(fields.expiry_date, future=True)
-    birth = _mrz_date(fields.birth_date, future=False)
+        failure = Result(FAIL, 0.7, "The machine-readable zone's check digits are wrong", details)
+        return MrzReading(details, failure=failure)
+    return MrzReading(details, fields=checker.fields())
+
+
+def compare_mrz(reading: MrzReading, record, today=None) -> Result:
+    """Compare a read MRZ with the NHS record (surname, date of birth) and check the document
+    has not expired. ``record`` is the patient's ``Identity`` or traced record, or None when
+    no NHS record was found (then nothing can match)."""
+    if reading.failure is not None:
+        return reading.failure
+    today = today or datetime.date.today()
+    details = dict(reading.details)
+    expiry = reading.expiry_date
     details["not_expired"] = bool(expiry and expiry >= today)
     details["surname_matches"] = bool(
-        identity and _name_key(fields.surname) == _name_key(identity.family_name)
+        record and _name_key(reading.fields.surname) == _name_key(record.family_name)
     )
-    details["birth_date_matches"] = bool(identity and birth == identity.birth_date)
-    details["document_number_present"] = bool(fields.document_number.strip("<"))
+    details["birth_date_matches"] = bool(record and reading.birth_date == record.birth_date)
+    details["document_number_present"] = bool(reading.fields.document_number.strip("<"))
     problems = []
     if not details["not_expired"]:
         problems.append("the document has expired")
-    if not details["surname_matches"]:
-        problems.append("the surname does not match the NHS record")
-    if not details["birth_date_matches"]:
-        problems.append("the date of birth does not match the NHS record")
+    if record is None:
+        problems.append("there is no NHS record to compare it with")
+    else:
+        if not details["surname_matches"]:
+            problems.append("the surname does not match the NHS record")
+        if not details["birth_date_matches"]:
+            problems.append("the date of birth does not match the NHS record")
     if problems:
         return Result(FAIL, 0.9, "Check digits valid, but " + "; ".join(problems), details)
     return Result(
@@ -342,6 +384,11 @@ def machine_readable_zone(rgb: np.ndarray, identity, today=None) -> Result:
         "Check digits valid; not expired; surname and date of birth match the NHS record",
         details,
     )
+
+
+def machine_readable_zone(rgb: np.ndarray, identity, today=None) -> Result:
+    """Read the MRZ, validate its check digits, and compare it with the NHS record."""
+    return compare_mrz(read_mrz(rgb), identity, today)
 
 
 # --- the 4 numbers -------------------------------------------------------------------------

@@ -31,3 +31,6 @@ ID_CHECK_REJECTED = audit.register(
 ID_CHECK_MEDIA_DELETED = audit.register(
     "idcheck.media_deleted", "The photos and video from your ID check were deleted"
 )
+ID_CHECK_IDENTITY_LINKED = audit.register(
+    "idcheck.identity_linked", "Your NHS record was found and linked to your NHS login"
+)

@@ -4,6 +4,30 @@ from django import forms
 
 from verification.idchecks.uploads import UploadRejected, clean_image, clean_video
 from verification.models import DocumentType, IdCheck
+from verification.p5 import forms as p5_forms
+
+# The details a trace needs (the route after a failed P5 trace): the P5 questions, cleaned
+# the same way.
+NameForm = p5_forms.NameForm
+DateOfBirthForm = p5_forms.DateOfBirthForm
+PostcodeForm = p5_forms.PostcodeForm
+
+
+class OptionalNhsNumberForm(p5_forms.NhsNumberForm):
+    """The NHS number, if the patient knows it; blank is an answer too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["nhs_number"]
+        field.label = "What is your NHS number? (optional)"
+        field.help_text = (
+            "This is a 10 digit number, like 485 777 3456. Leave this blank if you do not know it."
+        )
+
+    def clean_nhs_number(self) -> str:
+        if not self.cleaned_data["nhs_number"].strip():
+            return ""
+        return super().clean_nhs_number()
 
 
 class DocumentForm(forms.Form):
@@ -131,6 +155,12 @@ class DecisionForm(forms.Form):
         max_length=1000,
         help_text="Do not write down personal details. The patient does not see this note.",
     )
+
+    def __init__(self, *args, can_approve: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_approve:  # no NHS record to link: only a rejection is possible
+            self.fields["decision"].choices = [("reject", "Reject")]
+            self.fields["decision"].initial = "reject"
 
     def clean(self):
         data = super().clean()

@@ -38,7 +38,10 @@ REJECTED = register(
         subject="We could not check your photo ID",
         body=(
             "We could not check your photo ID. The reason is: ((reason)).\n\n"
-            "You can try again at ((status_url))"
+            "What you can do next:\n\n"
+            "* try again: ((next_step)) Start at ((status_url))\n"
+            "* or ask your GP surgery for your GP online registration details (an Account ID, "
+            "a linkage key and an ODS code) and use them at ((gp_online_url))"
         ),
     )
 )

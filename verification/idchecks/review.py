@@ -58,7 +58,8 @@ def check_detail(request: HttpRequest, check_id) -> HttpResponse:
     if not check.is_locked_to(request.user):
         flash.info(request, "That check is not yours to decide. Take the next check")
         return redirect("verification:review_queue")
-    form = forms.DecisionForm(request.POST or None)
+    can_approve = services.can_approve(check)
+    form = forms.DecisionForm(request.POST or None, can_approve=can_approve)
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
@@ -75,13 +76,17 @@ def check_detail(request: HttpRequest, check_id) -> HttpResponse:
                 flash.success(request, "Check rejected. The patient has been emailed")
         except services.NotYours:
             flash.info(request, "Your time to decide that check ran out. Take the next check")
+        except services.CannotApprove:
+            flash.info(request, "That check cannot be approved: it has no NHS record to link")
         return redirect("verification:review_queue")
     return render(
         request,
         "verification/review/check.jinja",
         {
             "check": check,
-            "identity": services.identity_of(check.user),
+            "identity": services.nhs_record_of(check),
+            "can_approve": can_approve,
+            "trace_result": next((r for r in check.results.all() if r.name == "nhs_record"), None),
             "form": form,
             "front": check.media_of("document_front"),
             "back": check.media_of("document_back"),

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,12 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.models import ProofingLevel
 from accounts.services import set_proofing_level
 from core import audit, notifications
-from verification.idchecks import checks, events, messages, storage
+from verification.demographics.normalise import nation_for_postcode
+from verification.idchecks import checks, events, messages, storage, trace
 from verification.idchecks.uploads import CleanImage, CleanVideo
 from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity
 from verification.models.idchecks import PASSPORTS, DocumentType
+from verification.p5 import services as p5_services
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +48,15 @@ def identity_of(user) -> Identity | None:
 def why_not_eligible(user) -> str | None:
     """None when the patient may prove P9 with photo ID, else why not.
 
-    "proved" (already P9), "needs_p5" (no demographics record to compare with), "too_young"
-    (under ``P9_MINIMUM_AGE`` on their NHS record's date of birth).
+    "proved" (already P9), "too_young" (under ``P9_MINIMUM_AGE`` on their NHS record's date
+    of birth). A patient with no NHS record match yet (P0, or a failed P5 trace) may start:
+    their check also traces their record (``needs_trace``; ADR 0043), and the minimum age is
+    applied to the date of birth they enter and again to the record found.
     """
     if user.has_level(ProofingLevel.P9):
         return "proved"
     identity = identity_of(user)
-    if identity is None:
-        return "needs_p5"
-    if identity.age_on(timezone.localdate()) < settings.P9_MINIMUM_AGE:
+    if identity is not None and identity.age_on(timezone.localdate()) < settings.P9_MINIMUM_AGE:
         return "too_young"
     return None
 
@@ -82,9 +84,24 @@ def start_check(user, *, request=None) -> IdCheck:
     draft = draft_of(user)
     if draft:
         return draft
-    check = IdCheck.objects.create(user=user, digits=f"{secrets.randbelow(10_000):04d}")
-    audit.record(events.ID_CHECK_STARTED, request=request, user=user, check=str(check.id))
+    needs_trace = identity_of(user) is None
+    check = IdCheck.objects.create(
+        user=user, digits=f"{secrets.randbelow(10_000):04d}", needs_trace=needs_trace
+    )
+    audit.record(
+        events.ID_CHECK_STARTED,
+        request=request,
+        user=user,
+        check=str(check.id),
+        needs_trace=needs_trace,
+    )
     return check
+
+
+def enter_details(check: IdCheck, **values) -> None:
+    """Keep what the patient gave for the trace, encrypted on their draft check (never in the
+    session). ``values``: given_name, family_name, birth_date (ISO), postcode, nhs_number."""
+    check.set_entered(**values)
 
 
 def choose_document(check: IdCheck, document_type: str) -> None:
@@ -208,6 +225,14 @@ class _Media:
             self._cache[key] = checks.load_image(data) if data else None
         return self._cache[key]
 
+    def mrz(self) -> checks.MrzReading | None:
+        """The document's machine-readable zone, read once per run (kept in memory only)."""
+        if "mrz" not in self._cache:
+            side = _mrz_side(self.check)
+            rgb = self.image(side) if side else None
+            self._cache["mrz"] = checks.read_mrz(rgb) if rgb is not None else None
+        return self._cache["mrz"]
+
     def frames(self):
         if "frames" not in self._cache:
             self._cache["frames"] = checks.video_frames(self.raw(Kind.VIDEO) or b"")
@@ -228,10 +253,28 @@ def _mrz(check: IdCheck, media: _Media) -> checks.Result:
         return checks.Result(
             checks.NOT_APPLICABLE, 0.0, "This document has no machine-readable zone"
         )
-    rgb = media.image(side)
-    if rgb is None:
+    reading = media.mrz()
+    if reading is None:
         return checks.Result(checks.FAIL, 1.0, "The side with the machine-readable zone is missing")
-    return checks.machine_readable_zone(rgb, identity_of(check.user))
+    return checks.compare_mrz(reading, nhs_record_of(check))
+
+
+def nhs_record_of(check: IdCheck):
+    """The NHS record this check is compared with: the one it traced, or the patient's
+    ``Identity`` (from P5). None when a tracing check found none."""
+    if check.needs_trace:
+        return check.traced
+    return identity_of(check.user)
+
+
+def _trace(check: IdCheck, media: _Media) -> checks.Result:
+    try:
+        reading = media.mrz()
+    except (ValueError, OSError):  # a damaged photo: trace the entered details instead
+        reading = None
+    result = trace.trace_check(check, reading)
+    check.save(update_fields=["traced_record"])
+    return result
 
 
 # name -> (applies to this check?, run). Order: cheap first, so a blurred photo fails fast.
@@ -244,6 +287,8 @@ PIPELINE = {
         lambda c: True,
         lambda c, m: checks.document_face(m.image(Kind.DOCUMENT_FRONT)),
     ),
+    # Only on the route after a failed P5 trace; before the MRZ, which compares with its record.
+    trace.NAME: (lambda c: c.needs_trace, _trace),
     "machine_readable_zone": (lambda c: True, _mrz),
     "face_scan": (
         lambda c: c.method == IdCheck.Method.FACE_SCAN,
@@ -274,7 +319,11 @@ def run_automated_checks(check_id) -> None:
     )
     if check is None:
         return
-    done = set(AutomatedCheck.objects.filter(id_check=check).values_list("name", flat=True))
+    done = {
+        r.name
+        for r in AutomatedCheck.objects.filter(id_check=check)
+        if r.details.get("trace") != trace.UNAVAILABLE  # asked again on the next run
+    }
     media = _Media(check)
     for name, (applies, run) in PIPELINE.items():
         if name in done or not applies(check):
@@ -297,6 +346,9 @@ def run_automated_checks(check_id) -> None:
                 "seconds": round(time.perf_counter() - started, 3),
             },
         )
+        if result.details.get("trace") == trace.UNAVAILABLE:
+            # Everything else done is kept; the task retries (with back-off) for the trace.
+            raise trace.TraceUnavailable(check_id)
     decide_automatically(check.pk)
 
 
@@ -311,6 +363,8 @@ def fast_track_allowed(check: IdCheck, results) -> bool:
     deciding = [r for r in results if not r.advisory]
     names = {r.name for r in deciding}
     needed = {"image_quality", "document_face", "machine_readable_zone", "face_scan"}
+    if check.needs_trace:  # and the trace matched exactly one record (ADR 0043)
+        needed.add(trace.NAME)
     return needed <= names and all(
         r.outcome == AutomatedCheck.Outcome.PASS and r.confidence >= FAST_TRACK_CONFIDENCE
         for r in deciding
@@ -332,20 +386,26 @@ def decide_automatically(check_id) -> None:
         outcomes={r.name: r.outcome for r in results},
     )
     if fast_track_allowed(check, results):
-        check.status = IdCheck.Status.APPROVED
-        check.fast_tracked = True
-        check.decided_at = timezone.now()
-        check.save(update_fields=["status", "fast_tracked", "decided_at", "automated_at"])
-        set_proofing_level(check.user, ProofingLevel.P9, route="fast track")
-        audit.record(
-            events.ID_CHECK_FAST_TRACKED,
-            user=check.user,
-            check=str(check.id),
-            document_type=check.document_type,
-            route=check.route,
-        )
-        _email_approved(check)
-        return
+        try:
+            with transaction.atomic():
+                _grant_p9(check, level_route="fast track")
+        except CannotApprove:
+            pass  # the record was linked to another login since the trace: a person decides
+        else:
+            check.status = IdCheck.Status.APPROVED
+            check.fast_tracked = True
+            check.decided_at = timezone.now()
+            check.save(update_fields=["status", "fast_tracked", "decided_at", "automated_at"])
+            audit.record(
+                events.ID_CHECK_FAST_TRACKED,
+                user=check.user,
+                check=str(check.id),
+                document_type=check.document_type,
+                route=check.route,
+                nhs_record_traced=check.needs_trace,
+            )
+            _email_approved(check)
+            return
     check.status = IdCheck.Status.AWAITING_REVIEW
     check.save(update_fields=["status", "automated_at"])
     audit.record(events.ID_CHECK_QUEUED, user=check.user, check=str(check.id))
@@ -433,6 +493,48 @@ class NotYours(Exception):
     """The check is not locked to this checker (the lock expired, or someone else has it)."""
 
 
+class CannotApprove(Exception):
+    """A check that had to trace the patient's NHS record has no usable record to link."""
+
+
+def can_approve(check: IdCheck) -> bool:
+    """A check may be approved when it has an NHS record: the patient's ``Identity``, or, on
+    the route after a failed P5 trace, a record its trace matched uniquely (ADR 0043)."""
+    if not check.needs_trace:
+        return True
+    passed = check.results.filter(name=trace.NAME, outcome=AutomatedCheck.Outcome.PASS).exists()
+    return passed and bool(check.traced_record)
+
+
+def _grant_p9(check: IdCheck, *, level_route: str, actor=None, request=None) -> None:
+    """P9 for the patient; on the tracing route, first their ``Identity`` from the record the
+    check traced, made by the same P5 service code (``store_identity``). Each is audited."""
+    if check.needs_trace:
+        record = check.traced
+        if record is None or not can_approve(check):
+            raise CannotApprove("no NHS record was found")
+        try:
+            identity = p5_services.store_identity(
+                check.user,
+                record,
+                nation_for_postcode(record.postcode),
+                phone_matched=check.traced_phone_matched,
+            )
+        except IntegrityError:
+            raise CannotApprove("the NHS record is linked to another login") from None
+        audit.record(
+            events.ID_CHECK_IDENTITY_LINKED,
+            request=request,
+            user=check.user,
+            actor=actor,
+            check=str(check.id),
+            route=check.route,
+            nation=identity.nation,
+            phone_number_pds_matched=identity.phone_number_pds_matched,
+        )
+    set_proofing_level(check.user, ProofingLevel.P9, route=level_route, actor=actor)
+
+
 def _locked_for_decision(check_id, checker) -> IdCheck:
     check = IdCheck.objects.select_for_update().select_related("user").get(pk=check_id)
     if check.status != IdCheck.Status.AWAITING_REVIEW or not check.is_locked_to(checker):
@@ -444,12 +546,12 @@ def _locked_for_decision(check_id, checker) -> IdCheck:
 def approve(check_id, checker, *, request=None) -> IdCheck:
     """A checker approves: the patient is P9 (route and document recorded) and is emailed."""
     check = _locked_for_decision(check_id, checker)
+    _grant_p9(check, level_route=check.route, actor=checker, request=request)
     check.status = IdCheck.Status.APPROVED
     check.decided_at = timezone.now()
     check.decided_by = checker
     check.locked_until = None
     check.save(update_fields=["status", "decided_at", "decided_by", "locked_until"])
-    set_proofing_level(check.user, ProofingLevel.P9, route=check.route, actor=checker)
     audit.record(
         events.ID_CHECK_APPROVED,
         request=request,
@@ -458,6 +560,7 @@ def approve(check_id, checker, *, request=None) -> IdCheck:
         check=str(check.id),
         route=check.route,
         document_type=check.document_type,
+        nhs_record_traced=check.needs_trace,
     )
     _email_approved(check)
     return check
@@ -498,11 +601,32 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
         check.user.email,
         {
             "reason": check.get_rejection_reason_display().lower(),
+            "next_step": next_step_advice(check),
             "status_url": _site("verification:idcheck_status"),
+            "gp_online_url": _site("verification:gp_online_details"),
         },
         user=check.user,
     )
     return check
+
+
+def next_step_advice(check: IdCheck) -> str:
+    """What to do differently next time, for the rejection email and the status page."""
+    reason = check.rejection_reason
+    if reason == IdCheck.RejectionReason.DETAILS_MISMATCH and check.needs_trace:
+        return (
+            "give your name, date of birth and postcode as your GP surgery has them, and use "
+            "photo ID with the same name and date of birth."
+        )
+    if reason == IdCheck.RejectionReason.DETAILS_MISMATCH:
+        return "use photo ID with the same name and date of birth as your NHS record."
+    if reason == IdCheck.RejectionReason.EXPIRED:
+        return "use photo ID that is in date."
+    if reason == IdCheck.RejectionReason.DIGITS:
+        return "show the 4 new numbers we give you clearly in your video."
+    if reason == IdCheck.RejectionReason.TOO_YOUNG:
+        return f"when you are {settings.P9_MINIMUM_AGE} or older. A parent or carer can help you."
+    return "take clear photos in good light, with your whole face and ID in view."
 
 
 def _email_approved(check: IdCheck) -> None:
@@ -534,7 +658,10 @@ def delete_decided_media(now=None) -> int:
                 storage.delete(media.storage_name)
             check.media.all().delete()
             check.media_deleted_at = now
-            check.save(update_fields=["media_deleted_at"])
+            # What the patient typed and the traced record go too: the Identity holds what
+            # is kept after approval.
+            check.entered_details = check.traced_record = ""
+            check.save(update_fields=["media_deleted_at", "entered_details", "traced_record"])
             audit.record(
                 events.ID_CHECK_MEDIA_DELETED,
                 user=check.user,

@@ -6,6 +6,10 @@ from verification.idchecks import review, views
 
 journey = [
     path("photo-id/", views.start, name="idcheck_start"),
+    path("photo-id/your-name/", views.details_name, name="idcheck_details_name"),
+    path("photo-id/date-of-birth/", views.details_birth_date, name="idcheck_details_birth_date"),
+    path("photo-id/postcode/", views.details_postcode, name="idcheck_details_postcode"),
+    path("photo-id/nhs-number/", views.details_nhs_number, name="idcheck_details_nhs_number"),
     path("photo-id/document/", views.document, name="idcheck_document"),
     path("photo-id/document-photo/", views.document_photo, name="idcheck_document_photo"),
     path("photo-id/how/", views.method, name="idcheck_method"),

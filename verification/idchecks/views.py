@@ -1,14 +1,17 @@
 """The patient's photo ID journey. Thin: the step registry guards, services do the work."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.ratelimit import Limit
 from verification import uplift
-from verification.idchecks import forms, services, steps
+from verification.idchecks import forms, services, steps, trace
 from verification.models import IdCheck
 
 UPLOADS = Limit("idcheck-upload", settings.P9_UPLOADS_PER_HOUR, 3600)
@@ -59,7 +62,100 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         check = services.start_check(request.user, request=request)
         return redirect(steps.next_step(check).url())
-    return render(request, "verification/idcheck/start.jinja")
+    return render(
+        request,
+        "verification/idcheck/start.jinja",
+        {"needs_trace": services.identity_of(request.user) is None},
+    )
+
+
+# --- the details a trace needs (only when the patient has no NHS record match yet) ----------
+
+
+def _details_step(request, name, form_class, initial, store, *, title, back):
+    """One question of the tracing route; answers go encrypted on the draft check."""
+    check, away = _step_page(request, name)
+    if away:
+        return away
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, initial=initial(check.entered))
+    if request.method == "POST" and form.is_valid():
+        refused = store(check, form.cleaned_data)
+        if refused:
+            return refused
+        return redirect(steps.next_step(check).url())
+    return render(
+        request,
+        "verification/idcheck/details.jinja",
+        {"form": form, "check": check, "step": name, "title": title, "back_url": back},
+    )
+
+
+@login_required
+def details_name(request: HttpRequest) -> HttpResponse:
+    def store(check, data):
+        services.enter_details(
+            check, given_name=data["given_name"], family_name=data["family_name"]
+        )
+
+    return _details_step(
+        request,
+        "details_name",
+        forms.NameForm,
+        lambda e: {"given_name": e.get("given_name"), "family_name": e.get("family_name")},
+        store,
+        title="What is your name?",
+        back="verification:idcheck_start",
+    )
+
+
+@login_required
+def details_birth_date(request: HttpRequest) -> HttpResponse:
+    def initial(entered):
+        born = entered.get("birth_date")
+        return {"birth_date": datetime.date.fromisoformat(born)} if born else {}
+
+    def store(check, data):
+        if trace.too_young(data["birth_date"], timezone.localdate()):
+            return _cannot_start(request, "too_young")  # nothing is stored
+        services.enter_details(check, birth_date=data["birth_date"].isoformat())
+        return None
+
+    return _details_step(
+        request,
+        "details_birth_date",
+        forms.DateOfBirthForm,
+        initial,
+        store,
+        title="What is your date of birth?",
+        back="verification:idcheck_details_name",
+    )
+
+
+@login_required
+def details_postcode(request: HttpRequest) -> HttpResponse:
+    return _details_step(
+        request,
+        "details_postcode",
+        forms.PostcodeForm,
+        lambda e: {"postcode": e.get("postcode")},
+        lambda check, data: services.enter_details(check, postcode=data["postcode"]),
+        title="What is your postcode?",
+        back="verification:idcheck_details_birth_date",
+    )
+
+
+@login_required
+def details_nhs_number(request: HttpRequest) -> HttpResponse:
+    return _details_step(
+        request,
+        "details_nhs_number",
+        forms.OptionalNhsNumberForm,
+        lambda e: {"nhs_number": e.get("nhs_number")},
+        lambda check, data: services.enter_details(check, nhs_number=data["nhs_number"]),
+        title="What is your NHS number?",
+        back="verification:idcheck_details_postcode",
+    )
 
 
 @login_required
@@ -162,6 +258,7 @@ def status(request: HttpRequest) -> HttpResponse:
         "verification/idcheck/status.jinja",
         {
             "check": check,
+            "next_step": services.next_step_advice(check),
             "return_to_service": bool(
                 pending and pending.get("target") == "P9" and request.user.has_level("P9")
             ),

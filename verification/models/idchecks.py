@@ -4,6 +4,8 @@ The photos and videos themselves are never in the database: each ``IdCheckMedia`
 a file in the storage, encrypted with ``core.crypto`` (see ``verification/idchecks/storage.py``).
 """
 
+import datetime
+import json
 import uuid
 
 from django.conf import settings
@@ -56,6 +58,7 @@ class IdCheck(models.Model):
         DIGITS = "digits", "The 4 numbers were wrong or missing"
         DETAILS_MISMATCH = "details_mismatch", "The details do not match the NHS record"
         FRAUD = "fraud", "We think the document or video is not genuine"
+        TOO_YOUNG = "too_young", "You are under the minimum age to prove who you are with photo ID"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -93,6 +96,18 @@ class IdCheck(models.Model):
     decision_note = EncryptedTextField(blank=True)
     media_deleted_at = models.DateTimeField(null=True, blank=True)
 
+    # The route after a failed P5 trace (ADR 0043): the patient had no NHS record match when
+    # they started, so they also gave what a trace needs, and the pipeline traces them.
+    needs_trace = models.BooleanField(
+        default=False, help_text="Started with no NHS record match: this check traces one."
+    )
+    entered_details = EncryptedTextField(
+        blank=True, help_text="JSON: name, date of birth, postcode, NHS number the patient gave."
+    )
+    traced_record = EncryptedTextField(
+        blank=True, help_text="JSON: the matched NHS record (only what an Identity holds)."
+    )
+
     class Meta:
         ordering = ["submitted_at", "created_at"]
         indexes = [models.Index(fields=["status", "submitted_at"])]
@@ -110,6 +125,45 @@ class IdCheck(models.Model):
         if self.method == self.Method.FACE_SCAN:
             return "photo ID and face scan"
         return "photo ID and video"
+
+    @property
+    def entered(self) -> dict:
+        """What the patient typed for the trace (decrypted): given_name, family_name,
+        birth_date (ISO), postcode, nhs_number. Empty until they answer."""
+        return json.loads(self.entered_details) if self.entered_details else {}
+
+    def set_entered(self, **values) -> None:
+        self.entered_details = json.dumps({**self.entered, **values}, sort_keys=True)
+        self.save(update_fields=["entered_details"])
+
+    @property
+    def entered_birth_date(self) -> datetime.date | None:
+        value = self.entered.get("birth_date")
+        return datetime.date.fromisoformat(value) if value else None
+
+    @property
+    def traced(self):
+        """The NHS record this check's trace matched, as a ``PatientRecord``, or None."""
+        from verification.demographics.types import PatientRecord
+
+        if not self.traced_record:
+            return None
+        data = json.loads(self.traced_record)
+        return PatientRecord(
+            nhs_number=data["nhs_number"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            birth_date=datetime.date.fromisoformat(data["birth_date"]),
+            postcode=data["postcode"],
+            gp_ods_code=data["gp_ods_code"],
+            mobile="",  # never kept: only whether it matched the patient's (below)
+            email="",
+            restricted=False,
+        )
+
+    @property
+    def traced_phone_matched(self) -> bool:
+        return bool(self.traced_record and json.loads(self.traced_record)["phone_matched"])
 
     @property
     def is_decided(self) -> bool:

@@ -71,7 +71,18 @@ def phone_matches(user: User, record: PatientRecord) -> bool:
 
 
 @transaction.atomic
-def _store_identity(user: User, record: PatientRecord, nation: str) -> Identity:
+def store_identity(
+    user: User, record: PatientRecord, nation: str, *, phone_matched: bool | None = None
+) -> Identity:
+    """Create or update the patient's ``Identity`` from their traced NHS record.
+
+    The one place an NHS record becomes an identity: the P5 trace and the photo ID check that
+    traces (``verification.idchecks``) both call it. ``phone_matched`` defaults to comparing
+    the record's mobile with the patient's confirmed one. Raises ``IntegrityError`` when
+    another login has already proved this NHS number.
+    """
+    if phone_matched is None:
+        phone_matched = phone_matches(user, record)
     identity, _ = Identity.objects.select_for_update().get_or_create(
         user=user,
         defaults={
@@ -88,7 +99,7 @@ def _store_identity(user: User, record: PatientRecord, nation: str) -> Identity:
     identity.postcode = record.postcode
     identity.nation = nation
     identity.gp_ods_code = record.gp_ods_code
-    identity.phone_number_pds_matched = phone_matches(user, record)
+    identity.phone_number_pds_matched = phone_matched
     identity.traced_at = timezone.now()
     identity.save()
     return identity
@@ -125,7 +136,7 @@ def prove_with_trace(user: User, state: P5State, *, request=None) -> str:
             outcome = TraceAttempt.Outcome.NOT_ELIGIBLE
         else:
             try:
-                identity = _store_identity(user, result.record, nation)
+                identity = store_identity(user, result.record, nation)
             except IntegrityError:
                 # Another login has already proved this NHS number: one login per person.
                 outcome = TraceAttempt.Outcome.DUPLICATE

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from verification.journey import Journey, Step
+from verification.journey import SessionJourney, Step
 
 
 @dataclass
@@ -36,7 +36,7 @@ def _traced(*outcomes):
     return lambda state: state.outcome in outcomes
 
 
-JOURNEY = Journey(
+JOURNEY = SessionJourney(
     "p5",
     P5State,
     [

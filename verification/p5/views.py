@@ -183,5 +183,8 @@ def too_many_attempts(request: HttpRequest) -> HttpResponse:
     return _render(
         request,
         "too_many_attempts.jinja",
-        {"next_attempt_at": services.next_attempt_at(request.user)},
+        {
+            "next_attempt_at": services.next_attempt_at(request.user),
+            "level": request.user.proofing_level,
+        },
     )

@@ -42,12 +42,14 @@ def test_the_hub_offers_photo_id_at_p5(client):
     assert url("idcheck_start") in page
 
 
-def test_a_p0_patient_is_asked_to_prove_p5_first(db):
+def test_a_p0_patient_starts_a_check_that_also_finds_their_nhs_record(db):
+    """No NHS record match yet (ADR 0043): the check first asks what a trace needs."""
     client = signed_in_client(UserFactory())
     page = client.get(url("idcheck_start")).content.decode()
-    assert "Prove who you are to a medium level first" in page
-    assert client.post(url("idcheck_start")).status_code == 200
-    assert not IdCheck.objects.exists()
+    assert "We will also find your NHS record" in page
+    response = client.post(url("idcheck_start"))
+    assert response["Location"] == url("idcheck_details_name")
+    assert IdCheck.objects.get().needs_trace
 
 
 def test_a_patient_under_the_minimum_age_sees_a_clear_page(db, settings):

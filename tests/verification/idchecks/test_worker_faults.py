@@ -53,3 +53,27 @@ def test_a_check_killed_mid_way_completes_after_the_worker_restarts(celery_worke
     assert all(results[name].completed_at == at for name, at in done_before.items())
     patient.refresh_from_db()
     assert patient.proofing_level == "P9"
+
+
+@pytest.mark.worker
+def test_a_worker_traces_the_nhs_record_of_a_p0_patient_and_fast_tracks(celery_worker_process):
+    """The route after a failed P5 trace, through a real worker process (ADR 0043)."""
+    from tests.verification.idchecks.trace_helpers import (
+        build_trace_check,
+        make_p0_patient,
+        nhs_record,
+    )
+    from verification.models import Identity
+
+    patient = make_p0_patient()
+    record = nhs_record()
+    check = build_trace_check(patient)
+    _submit(check)
+    wait_for(
+        lambda: IdCheck.objects.get(pk=check.pk).status == IdCheck.Status.APPROVED, timeout=180
+    )
+    trace = AutomatedCheck.objects.get(id_check=check, name="nhs_record")
+    assert trace.outcome == "pass" and trace.details["details_from"] == "document"
+    assert Identity.objects.get(user=patient).nhs_number == record.nhs_number
+    patient.refresh_from_db()
+    assert patient.proofing_level == "P9"
