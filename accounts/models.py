@@ -92,6 +92,39 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_level(self, level: str) -> bool:
         return ProofingLevel.rank(self.proofing_level) >= ProofingLevel.rank(level)
 
+    # Set on a login loaded by ``signing_in`` (its last_login already written by that query),
+    # so the ``update_last_login`` receiver that ``login()`` fires writes nothing again.
+    _last_login_written = False
+
+    @classmethod
+    def signing_in(cls, pk: int) -> "User | None":
+        """The active login ``pk`` with ``last_login`` set to now, in one statement
+        (``UPDATE ... RETURNING``, PostgreSQL and SQLite >= 3.35), or None."""
+        now = timezone.now()
+        table = cls._meta.db_table
+        found = list(
+            cls.objects.raw(
+                f'UPDATE "{table}" SET "last_login" = %s '  # noqa: S608 - the table name only
+                'WHERE "id" = %s AND "is_active" RETURNING *',
+                [now, pk],
+            )
+        )
+        if not found:
+            return None
+        user = found[0]
+        user._last_login_written = True
+        return user
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if (
+            self._last_login_written
+            and update_fields is not None
+            and (set(update_fields) == {"last_login"})
+        ):
+            self._last_login_written = False  # already written by ``signing_in``
+            return
+        super().save(*args, update_fields=update_fields, **kwargs)
+
 
 CODE_LENGTH = 6
 CODE_LIFETIME = timedelta(minutes=15)
@@ -168,6 +201,22 @@ class PhoneDevice(OneTimeCode, Device):
 
     def verify_token(self, token):
         return self.check_code(str(token)) == "ok"
+
+    @classmethod
+    def use_right_code(cls, pk: int, user_id: int, code: str) -> bool:
+        """Use up ``code`` on this confirmed device if it is the right, live code, in one
+        statement (no transaction or row lock needed: the UPDATE re-checks its conditions on
+        the locked row, so a code is used once). False tells nothing: the caller then runs
+        ``check_code`` under a row lock to say why, and to count a wrong try."""
+        return bool(
+            cls.objects.filter(
+                pk=pk,
+                user_id=user_id,
+                confirmed=True,
+                code_hash=_hash_code((code or "").strip()),
+                valid_until__gte=timezone.now(),
+            ).update(code_hash="", valid_until=None)
+        )
 
 
 class EmailCode(OneTimeCode):

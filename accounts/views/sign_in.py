@@ -14,6 +14,7 @@ from accounts import events
 from accounts.authentication import FORCE_CODE_SESSION_KEY
 from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
+from accounts.services import limits
 from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
 from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
@@ -51,10 +52,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return resume_sign_up(request, user, next_url)
             browser = None if forced else remembered_browser_for(request, user)
             if browser is not None:
-                service.complete_sign_in(request, user, remembered_browser=browser)
+                service.complete_sign_in(request, user, remembered_browser=browser, lock=check.lock)
                 return redirect(next_url or "accounts:home")
-            service.send_sign_in_code(user)
-            request.session[PENDING_KEY] = {"user": user.pk, "next": next_url}
+            device = service.send_sign_in_code(user)
+            # What the code page and the code check need, so neither reads the login again.
+            request.session[PENDING_KEY] = {
+                "user": user.pk,
+                "next": next_url,
+                "device": device.pk if device is not None else None,
+                "account": limits.account_key(user.email),
+                "kind": user.phone_kind,
+                "ending": user.phone_number[-3:],
+            }
             return redirect("accounts:security_code")
     return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url})
 
@@ -68,15 +77,35 @@ def _pending_user(request) -> User | None:
 
 def security_code(request: HttpRequest) -> HttpResponse:
     """The code sent to the patient's phone, and the choice to remember this browser."""
-    user = _pending_user(request)
-    if user is None:
+    pending = request.session.get(PENDING_KEY) or {}
+    if not pending.get("user"):
         return redirect("accounts:sign_in")
+    if "account" not in pending:  # noted before these keys were (a session from before)
+        user = _pending_user(request)
+        if user is None:
+            return redirect("accounts:sign_in")
+        pending = {
+            **pending,
+            "account": limits.account_key(user.email),
+            "kind": user.phone_kind,
+            "ending": user.phone_number[-3:],
+        }
     form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result, device = service.check_sign_in_code(request, user, form.cleaned_data["code"])
-        if result == "ok":
+        check = service.check_sign_in_code(
+            request,
+            user_id=pending["user"],
+            account=pending["account"],
+            device_id=pending.get("device"),
+            code=form.cleaned_data["code"],
+        )
+        if check.outcome == "gone":
+            request.session.pop(PENDING_KEY, None)
+            return redirect("accounts:sign_in")
+        if check.outcome == "ok":
+            user = check.user
             next_url = request.session.pop(PENDING_KEY, {}).get("next")
-            service.complete_sign_in(request, user, device=device)
+            service.complete_sign_in(request, user, device=check.device, lock=check.lock)
             response = redirect(next_url or "accounts:home")
             if form.cleaned_data["remember_browser"]:
                 _browser, token = remember_browser(request, user)
@@ -89,7 +118,7 @@ def security_code(request: HttpRequest) -> HttpResponse:
                     samesite="Lax",
                 )
             return response
-        if result == "locked":
+        if check.outcome == "locked":
             next_url = request.session.pop(PENDING_KEY, {}).get("next")
             form = SignInForm()
             form._errors = ErrorDict()  # an unbound form showing only the lock message
@@ -101,16 +130,16 @@ def security_code(request: HttpRequest) -> HttpResponse:
                 "accounts/sign_in.jinja",
                 {"form": form, "has_errors": True, "next": next_url},
             )
-        form.add_error("code", CODE_ERRORS[result])
-    if user.phone_kind == User.PhoneKind.LANDLINE:
+        form.add_error("code", CODE_ERRORS[check.outcome])
+    if pending["kind"] == User.PhoneKind.LANDLINE:
         sent_to = (
-            f"We are calling your landline ending {user.phone_number[-3:]} "
+            f"We are calling your landline ending {pending['ending']} "
             "to read out a 6-digit security code."
         )
     else:
         sent_to = (
             "We have sent a 6-digit security code by text message to your mobile ending "
-            f"{user.phone_number[-3:]}."
+            f"{pending['ending']}."
         )
     return page(
         request,
