@@ -14,14 +14,12 @@ from accounts import events
 from accounts.authentication import FORCE_CODE_SESSION_KEY
 from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
-from accounts.services import limits
+from accounts.services import limits, pending
 from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
 from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
 from accounts.views.sign_up import resume_sign_up
 from core import audit
-
-PENDING_KEY = "pending_sign_in"
 
 
 def _locked_message(minutes: int) -> str:
@@ -55,37 +53,48 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 service.complete_sign_in(request, user, remembered_browser=browser, lock=check.lock)
                 return redirect(next_url or "accounts:home")
             device = service.send_sign_in_code(user)
+            response = redirect("accounts:security_code")
             # What the code page and the code check need, so neither reads the login again.
-            request.session[PENDING_KEY] = {
-                "user": user.pk,
-                "next": next_url,
-                "device": device.pk if device is not None else None,
-                "account": limits.account_key(user.email),
-                "kind": user.phone_kind,
-                "ending": user.phone_number[-3:],
-            }
-            return redirect("accounts:security_code")
+            pending.keep(
+                request,
+                response,
+                {
+                    "user": user.pk,
+                    "next": next_url,
+                    "device": device.pk if device is not None else None,
+                    "account": limits.account_key(user.email),
+                    "kind": user.phone_kind,
+                    "ending": user.phone_number[-3:],
+                },
+            )
+            return response
     return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url})
 
 
 def _pending_user(request) -> User | None:
-    pending = request.session.get(PENDING_KEY) or {}
-    if not pending.get("user"):
+    noted = pending.read(request)
+    if noted is None:
         return None
-    return User.objects.filter(pk=pending["user"], is_active=True).first()
+    return User.objects.filter(pk=noted["user"], is_active=True).first()
+
+
+def _back_to_sign_in(request) -> HttpResponse:
+    response = redirect("accounts:sign_in")
+    pending.forget(request, response)
+    return response
 
 
 def security_code(request: HttpRequest) -> HttpResponse:
     """The code sent to the patient's phone, and the choice to remember this browser."""
-    pending = request.session.get(PENDING_KEY) or {}
-    if not pending.get("user"):
+    noted = pending.read(request)
+    if noted is None:
         return redirect("accounts:sign_in")
-    if "account" not in pending:  # noted before these keys were (a session from before)
+    if "account" not in noted:  # noted in a session before these keys were
         user = _pending_user(request)
         if user is None:
-            return redirect("accounts:sign_in")
-        pending = {
-            **pending,
+            return _back_to_sign_in(request)
+        noted = {
+            **noted,
             "account": limits.account_key(user.email),
             "kind": user.phone_kind,
             "ending": user.phone_number[-3:],
@@ -94,19 +103,18 @@ def security_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         check = service.check_sign_in_code(
             request,
-            user_id=pending["user"],
-            account=pending["account"],
-            device_id=pending.get("device"),
+            user_id=noted["user"],
+            account=noted["account"],
+            device_id=noted.get("device"),
             code=form.cleaned_data["code"],
         )
         if check.outcome == "gone":
-            request.session.pop(PENDING_KEY, None)
-            return redirect("accounts:sign_in")
+            return _back_to_sign_in(request)
         if check.outcome == "ok":
             user = check.user
-            next_url = request.session.pop(PENDING_KEY, {}).get("next")
             service.complete_sign_in(request, user, device=check.device, lock=check.lock)
-            response = redirect(next_url or "accounts:home")
+            response = redirect(noted.get("next") or "accounts:home")
+            pending.forget(request, response)
             if form.cleaned_data["remember_browser"]:
                 _browser, token = remember_browser(request, user)
                 response.set_cookie(
@@ -119,27 +127,28 @@ def security_code(request: HttpRequest) -> HttpResponse:
                 )
             return response
         if check.outcome == "locked":
-            next_url = request.session.pop(PENDING_KEY, {}).get("next")
             form = SignInForm()
             form._errors = ErrorDict()  # an unbound form showing only the lock message
             form._errors[NON_FIELD_ERRORS] = form.error_class(
                 [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
             )
-            return page(
+            response = page(
                 request,
                 "accounts/sign_in.jinja",
-                {"form": form, "has_errors": True, "next": next_url},
+                {"form": form, "has_errors": True, "next": noted.get("next")},
             )
+            pending.forget(request, response)
+            return response
         form.add_error("code", CODE_ERRORS[check.outcome])
-    if pending["kind"] == User.PhoneKind.LANDLINE:
+    if noted["kind"] == User.PhoneKind.LANDLINE:
         sent_to = (
-            f"We are calling your landline ending {pending['ending']} "
+            f"We are calling your landline ending {noted['ending']} "
             "to read out a 6-digit security code."
         )
     else:
         sent_to = (
             "We have sent a 6-digit security code by text message to your mobile ending "
-            f"{pending['ending']}."
+            f"{noted['ending']}."
         )
     return page(
         request,
@@ -158,15 +167,18 @@ def security_code(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def resend_sign_in_code(request: HttpRequest) -> HttpResponse:
+    noted = pending.read(request)
     user = _pending_user(request)
     if user is None:
-        return redirect("accounts:sign_in")
-    return resend_code(
+        return _back_to_sign_in(request)
+    response = resend_code(
         request,
         f"sign-in-code:{user.pk}",
         lambda: service.send_sign_in_code(user),
         "accounts:security_code",
     )
+    pending.keep(request, response, noted)  # the note lives as long again as the new code
+    return response
 
 
 @require_POST
