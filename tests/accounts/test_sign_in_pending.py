@@ -184,4 +184,3 @@ def test_a_right_code_costs_four_statements(client, phone_patient):
     kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     kinds = [k for k in kinds if k not in ("SAVEPOINT", "RELEASE")]
     assert kinds == ["UPDATE", "UPDATE", "INSERT", "INSERT"]
-
