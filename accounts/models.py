@@ -203,6 +203,28 @@ class PhoneDevice(OneTimeCode, Device):
         return self.check_code(str(token)) == "ok"
 
     @classmethod
+    def new_code_for(cls, user: User) -> "tuple[PhoneDevice, str] | None":
+        """``new_code`` on the patient's confirmed device (the first, as ``.first()`` picks),
+        found and changed in one statement (``UPDATE ... RETURNING``). Returns the device and
+        the code to send, or None when the patient has no confirmed device."""
+        code = random_number_token(CODE_LENGTH)
+        table = cls._meta.db_table
+        found = list(
+            cls.objects.raw(
+                f'UPDATE "{table}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
+                '"wrong_tries" = 0 WHERE "id" = ('
+                f'SELECT "id" FROM "{table}" WHERE "user_id" = %s AND "confirmed" '
+                'ORDER BY "id" LIMIT 1) RETURNING *',
+                [_hash_code(code), timezone.now() + CODE_LIFETIME, user.pk],
+            )
+        )
+        if not found:
+            return None
+        device = found[0]
+        device.user = user  # the code message names its user: no second query for it
+        return device, code
+
+    @classmethod
     def use_right_code(cls, pk: int, user_id: int, code: str) -> bool:
         """Use up ``code`` on this confirmed device if it is the right, live code, in one
         statement (no transaction or row lock needed: the UPDATE re-checks its conditions on

@@ -82,6 +82,11 @@ def phone_device(user: User) -> PhoneDevice | None:
 
 def send_sign_in_code(user: User) -> PhoneDevice | None:
     """Send a security code to the patient's confirmed phone."""
+    found = PhoneDevice.new_code_for(user)  # one statement in the common case
+    if found is not None:
+        device, code = found
+        send_phone_code(device, code)
+        return device
     device = phone_device(user)
     if device is not None:
         send_phone_code(device)
