@@ -3,7 +3,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django_otp.models import Device
 from django_otp.util import random_number_token
@@ -21,6 +21,13 @@ class ProofingLevel(models.TextChoices):
     @classmethod
     def rank(cls, level: str) -> int:
         return {"P0": 0, "P5": 5, "P9": 9}[level]
+
+
+def _db_datetime(model, value):
+    """A datetime as the ORM would pass it to this database (SQLite stores naive UTC text),
+    for the few hand-written statements on the sign-in path."""
+    connection = connections[router.db_for_write(model)]
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 class UserManager(BaseUserManager):
@@ -100,13 +107,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def signing_in(cls, pk: int) -> "User | None":
         """The active login ``pk`` with ``last_login`` set to now, in one statement
         (``UPDATE ... RETURNING``, PostgreSQL and SQLite >= 3.35), or None."""
-        now = timezone.now()
         table = cls._meta.db_table
         found = list(
             cls.objects.raw(
                 f'UPDATE "{table}" SET "last_login" = %s '  # noqa: S608 - the table name only
                 'WHERE "id" = %s AND "is_active" RETURNING *',
-                [now, pk],
+                [_db_datetime(cls, timezone.now()), pk],
             )
         )
         if not found:
@@ -215,7 +221,7 @@ class PhoneDevice(OneTimeCode, Device):
                 '"wrong_tries" = 0 WHERE "id" = ('
                 f'SELECT "id" FROM "{table}" WHERE "user_id" = %s AND "confirmed" '
                 'ORDER BY "id" LIMIT 1) RETURNING *',
-                [_hash_code(code), timezone.now() + CODE_LIFETIME, user.pk],
+                [_hash_code(code), _db_datetime(cls, timezone.now() + CODE_LIFETIME), user.pk],
             )
         )
         if not found:
