@@ -184,3 +184,16 @@ def test_a_right_code_costs_four_statements(client, phone_patient):
     kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     kinds = [k for k in kinds if k not in ("SAVEPOINT", "RELEASE")]
     assert kinds == ["UPDATE", "UPDATE", "INSERT", "INSERT"]
+
+
+def test_a_note_left_in_a_session_before_this_change_still_works(client, phone_patient):
+    password_step(client, phone_patient)
+    del client.cookies[pending.COOKIE_NAME]
+    session = client.session
+    session[pending.SESSION_KEY] = {"user": phone_patient.pk, "next": "/prove-who-you-are/"}
+    session.save()
+    html = client.get(reverse("accounts:security_code")).content.decode()
+    assert "your mobile ending 456" in html
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == "/prove-who-you-are/"
+    assert client.session["_auth_user_id"] == str(phone_patient.pk)
