@@ -3,7 +3,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django_otp.models import Device
 from django_otp.util import random_number_token
@@ -21,6 +21,13 @@ class ProofingLevel(models.TextChoices):
     @classmethod
     def rank(cls, level: str) -> int:
         return {"P0": 0, "P5": 5, "P9": 9}[level]
+
+
+def _db_datetime(model, value):
+    """A datetime as the ORM would pass it to this database (SQLite stores naive UTC text),
+    for the few hand-written statements on the sign-in path."""
+    connection = connections[router.db_for_write(model)]
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 class UserManager(BaseUserManager):
@@ -91,6 +98,38 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_level(self, level: str) -> bool:
         return ProofingLevel.rank(self.proofing_level) >= ProofingLevel.rank(level)
+
+    # Set on a login loaded by ``signing_in`` (its last_login already written by that query),
+    # so the ``update_last_login`` receiver that ``login()`` fires writes nothing again.
+    _last_login_written = False
+
+    @classmethod
+    def signing_in(cls, pk: int) -> "User | None":
+        """The active login ``pk`` with ``last_login`` set to now, in one statement
+        (``UPDATE ... RETURNING``, PostgreSQL and SQLite >= 3.35), or None."""
+        table = cls._meta.db_table
+        found = list(
+            cls.objects.raw(
+                f'UPDATE "{table}" SET "last_login" = %s '  # noqa: S608 - the table name only
+                'WHERE "id" = %s AND "is_active" RETURNING *',
+                [_db_datetime(cls, timezone.now()), pk],
+            )
+        )
+        if not found:
+            return None
+        user = found[0]
+        user._last_login_written = True
+        return user
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if (
+            self._last_login_written
+            and update_fields is not None
+            and (set(update_fields) == {"last_login"})
+        ):
+            self._last_login_written = False  # already written by ``signing_in``
+            return
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 CODE_LENGTH = 6
@@ -168,6 +207,44 @@ class PhoneDevice(OneTimeCode, Device):
 
     def verify_token(self, token):
         return self.check_code(str(token)) == "ok"
+
+    @classmethod
+    def new_code_for(cls, user: User) -> "tuple[PhoneDevice, str] | None":
+        """``new_code`` on the patient's confirmed device (the first, as ``.first()`` picks),
+        found and changed in one statement (``UPDATE ... RETURNING``). Returns the device and
+        the code to send, or None when the patient has no confirmed device."""
+        code = random_number_token(CODE_LENGTH)
+        table = cls._meta.db_table
+        found = list(
+            cls.objects.raw(
+                f'UPDATE "{table}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
+                '"wrong_tries" = 0 WHERE "id" = ('
+                f'SELECT "id" FROM "{table}" WHERE "user_id" = %s AND "confirmed" '
+                'ORDER BY "id" LIMIT 1) RETURNING *',
+                [_hash_code(code), _db_datetime(cls, timezone.now() + CODE_LIFETIME), user.pk],
+            )
+        )
+        if not found:
+            return None
+        device = found[0]
+        device.user = user  # the code message names its user: no second query for it
+        return device, code
+
+    @classmethod
+    def use_right_code(cls, pk: int, user_id: int, code: str) -> bool:
+        """Use up ``code`` on this confirmed device if it is the right, live code, in one
+        statement (no transaction or row lock needed: the UPDATE re-checks its conditions on
+        the locked row, so a code is used once). False tells nothing: the caller then runs
+        ``check_code`` under a row lock to say why, and to count a wrong try."""
+        return bool(
+            cls.objects.filter(
+                pk=pk,
+                user_id=user_id,
+                confirmed=True,
+                code_hash=_hash_code((code or "").strip()),
+                valid_until__gte=timezone.now(),
+            ).update(code_hash="", valid_until=None)
+        )
 
 
 class EmailCode(OneTimeCode):

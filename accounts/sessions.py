@@ -3,7 +3,8 @@
 Every session is still written to PostgreSQL (and read through the Redis cache), so a patient
 stays signed in across a Redis restart (why the architecture chose ``cached_db``, see
 docs/architecture.md). What changes is only how many statements each write costs; signing in
-used to spend 13 of its 26 statements on the session (now 3):
+used to spend 13 of its 26 statements on the session (3 with this store, and 1 since the
+pending step between password and code moved out of the session, ADR 0012):
 - a new key is not first looked up in the cache and the database: it is 32 random characters
   (~165 bits), and the INSERT still refuses a key that exists, so ``create()`` tries another;
 - ``cycle_key()`` (``login()`` gives a signed-in session a new key) no longer inserts an empty

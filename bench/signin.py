@@ -9,7 +9,14 @@ What it runs, all on this machine:
 - in the same run, the cost of one Argon2id verification at the production parameters, and the
   CPU the gunicorn workers spent per sign-in, so the non-hash work per sign-in is visible.
 
+It also prints the SQL statements and Redis commands each step makes. With
+``--instructions N`` it prints only the instructions per sign-in counted by
+``valgrind --tool=callgrind`` over N in-process sign-ins (non-hash work only: a cheap hash
+stands in for Argon2id and the code is fixed). Instruction counts repeat to within a fraction of
+a percent even on a busy shared machine, where CPU time does not, so they are the A/B evidence.
+
 Usage: .venv/bin/python bench/signin.py [--seconds 30] [--clients 4] [--port 8101]
+       .venv/bin/python bench/signin.py --instructions 10
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/p0), REDIS_URL (default
 redis://127.0.0.1:6379/3), CELERY_BROKER_URL (default redis://127.0.0.1:6379/4).
 """
@@ -134,6 +141,127 @@ def request_breakdown(users: list, rounds: int = 20) -> dict[str, float]:
             for step, seconds in zip(steps, timings, strict=True):
                 steps[step] += seconds * 1000 / rounds
     return steps
+
+
+STEPS = (
+    ("GET sign-in page", "GET", "/account/sign-in/"),
+    ("POST password", "POST", "/account/sign-in/"),
+    ("GET code page", "GET", "/account/sign-in/security-code/"),
+    ("POST code", "POST", "/account/sign-in/security-code/"),
+)
+
+
+def round_trips(users: list) -> dict[str, tuple[list[str], list[str]]]:
+    """The SQL statements and Redis commands (cache and broker) of each step of one sign-in."""
+    import redis.client
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    commands: list[str] = []
+    real = redis.client.Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(str(args[0]))
+        return real(self, *args, **options)
+
+    redis.client.Redis.execute_command = counted
+    try:
+        email, user_id = users[0]
+        client = Client()
+        before = timezone.now()
+        found = {}
+        for name, method, path in STEPS:
+            data = None
+            if name == "POST password":
+                data = {"email": email, "password": PASSWORD}
+            elif name == "POST code":
+                data = {"code": _latest_code(user_id, before)}
+            commands.clear()
+            with CaptureQueriesContext(connection) as queries:
+                client.get(path) if method == "GET" else client.post(path, data)
+            found[name] = ([q["sql"].split()[0] for q in queries.captured_queries], commands[:])
+        return found
+    finally:
+        redis.client.Redis.execute_command = real
+
+
+# --- instruction counts under callgrind -----------------------------------------------------
+
+
+def instructions_child(rounds: int) -> None:
+    """Runs under valgrind: warm up, wait for the conductor to switch counting on, sign in
+    ``rounds`` times, then wait for it to switch counting off."""
+    env = _environment()
+    env["PASSWORD_HASH_COST"] = "fast-for-tests"  # the non-hash work only
+    _setup_django(env)
+    from django.test import Client
+
+    import accounts.models
+
+    accounts.models.random_number_token = lambda length=6: "123456"
+    users = prepare_users()[:3]
+    client = Client()
+
+    def sign_ins(n: int) -> None:
+        for i in range(n):
+            email, _user_id = users[i % len(users)]
+            client.cookies.clear()
+            client.get("/account/sign-in/")
+            client.post("/account/sign-in/", {"email": email, "password": PASSWORD})
+            client.get("/account/sign-in/security-code/")
+            response = client.post("/account/sign-in/security-code/", {"code": "123456"})
+            assert response.status_code == 302 and response.url == "/account/", response
+
+    sign_ins(3)
+    signal = Path(env["DATA_DIR"]) / f"callgrind-{os.getpid()}"
+    for stage in ("ready", "done"):
+        print(stage, flush=True)
+        while not signal.exists():
+            time.sleep(0.1)
+        signal.unlink()
+        if stage == "ready":
+            sign_ins(rounds)
+
+
+def instructions_main(rounds: int) -> None:
+    env = _environment()
+    Path(env["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    out = Path(env["DATA_DIR"]) / "callgrind.out"
+    child = subprocess.Popen(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            "--instructions-child",
+            str(rounds),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    signal = Path(env["DATA_DIR"]) / f"callgrind-{child.pid}"
+    for stage, switch in (("ready", "on"), ("done", "off")):
+        line = child.stdout.readline().strip()
+        if line != stage:
+            child.kill()
+            raise RuntimeError(f"the child said {line!r}: {child.stderr.read()[-2000:]}")
+        subprocess.run(
+            ["callgrind_control", "-i", switch, str(child.pid)], check=True, capture_output=True
+        )
+        signal.touch()
+    _, err = child.communicate(timeout=600)
+    collected = int(re.search(r"Collected : (\d+)", err).group(1))
+    print(
+        f"instructions per sign-in (callgrind, {rounds} in-process sign-ins, non-hash work): "
+        f"{collected / rounds / 1e6:.2f} M"
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -280,9 +408,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8101)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--users", help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", type=int, metavar="N")
+    parser.add_argument("--instructions-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
         load_main(args)
+        return
+    if args.instructions_child:
+        instructions_child(args.instructions_child)
+        return
+    if args.instructions:
+        instructions_main(args.instructions)
         return
 
     load_before = f"{os.getloadavg()[0]:.1f}"
@@ -297,6 +433,7 @@ def main() -> None:
     users = prepare_users()
     hash_wall_ms, hash_ms = argon2_verify_ms()
     breakdown = request_breakdown(users)
+    trips = round_trips(users)
 
     server = subprocess.Popen(
         [
@@ -390,6 +527,12 @@ def main() -> None:
         f"  {'total':<18} {sum(breakdown.values()):6.1f} ms, "
         f"non-hash {sum(breakdown.values()) - hash_ms:.1f} ms"
     )
+    print("SQL statements and Redis commands per step (one sign-in):")
+    for step, (statements, commands) in trips.items():
+        print(f"  {step:<18} SQL {len(statements)} {statements}, Redis {len(commands)} {commands}")
+    total_sql = sum(len(s) for s, _ in trips.values())
+    total_redis = sum(len(c) for _, c in trips.values())
+    print(f"  {'total':<18} SQL {total_sql}, Redis {total_redis}")
     if result["errors"]:
         print("first errors:", result["errors"][:3])
 

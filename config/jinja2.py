@@ -1,9 +1,12 @@
 """The Jinja2 environment for patient-facing pages, with the nhsuk-frontend-jinja macros."""
 
+from collections import ChainMap
+
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.templatetags.static import static
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.templatetags.static import static as django_static
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
@@ -12,9 +15,45 @@ from markupsafe import Markup
 
 from core.forms import widget_kind
 
+# ``url('accounts:sign_in')`` and ``static('css/service.css')`` are the same string for every
+# request a process serves, but building them costs ~0.1-0.2 ms each (URL reversing with its
+# language and prefix look-ups; the static files storage), and a page has about ten. So each
+# is worked out once per process: a URL without arguments, keyed on its name, the script
+# prefix and the URLconf in use; a static path keyed on itself. Nothing from a request's data
+# is cached (URL arguments are reversed every time), and a change of settings (tests) empties
+# both.
+_URLS: dict[tuple, str] = {}
+_STATIC: dict[str, str] = {}
+_MAX_ENTRIES = 1024
+
 
 def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    key = (name, get_script_prefix(), get_urlconf())
+    found = _URLS.get(key)
+    if found is None:
+        found = reverse(name)
+        if len(_URLS) < _MAX_ENTRIES:
+            _URLS[key] = found
+    return found
+
+
+def static(path: str) -> str:
+    found = _STATIC.get(path)
+    if found is None:
+        found = django_static(path)
+        if len(_STATIC) < _MAX_ENTRIES:
+            _STATIC[path] = found
+    return found
+
+
+def _forget_urls(**kwargs) -> None:
+    _URLS.clear()
+    _STATIC.clear()
+
+
+setting_changed.connect(_forget_urls)
 
 
 def nhs_date(value, fmt: str = "j F Y") -> str:
@@ -72,6 +111,22 @@ def fixed_component(macro: Macro, params: dict) -> Markup:
     return html
 
 
+class _TemplateGlobals(ChainMap):
+    """A template's globals (Jinja's ChainMap of its own over the environment's), with a
+    ``keys()`` that is a plain set. Jinja works out ``context globals - template.globals.keys()``
+    for every ``{% from ... import ... %}`` (a page does about 14); against a ChainMap's key
+    view that is one Python membership test per key, about a fifth of rendering a sign-in page.
+    The set is built at each call, so it always matches the maps."""
+
+    def keys(self):
+        return set().union(*self.maps)
+
+
+class NHSEnvironment(Environment):
+    def make_globals(self, d):
+        return _TemplateGlobals({} if d is None else d, self.globals)
+
+
 def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options["loader"] = ChoiceLoader(
@@ -81,7 +136,7 @@ def environment(**options) -> Environment:
         ]
     )
     options.setdefault("autoescape", True)
-    env = Environment(**options)  # noqa: S701 - autoescape is set just above
+    env = NHSEnvironment(**options)  # autoescape is set just above
     env.globals.update(
         {
             "url": url,

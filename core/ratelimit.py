@@ -34,3 +34,10 @@ class Limit:
 
     def reset(self, identifier: str) -> None:
         cache.delete(self._key(identifier))
+
+
+def counts(*checks: tuple[Limit, str]) -> list[int]:
+    """The counts of several (limit, identifier) pairs in one cache round trip."""
+    keys = [limit._key(identifier) for limit, identifier in checks]
+    found = cache.get_many(keys)
+    return [found.get(key, 0) for key in keys]

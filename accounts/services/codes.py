@@ -21,9 +21,11 @@ def send_email_code(email_code: EmailCode) -> None:
     )
 
 
-def send_phone_code(device: PhoneDevice) -> None:
-    """Make a new code for this phone and send it: a text to a mobile, a call to a landline."""
-    code = device.new_code()
+def send_phone_code(device: PhoneDevice, code: str | None = None) -> None:
+    """Make a new code for this phone (unless ``code`` was just made for it) and send it: a
+    text to a mobile, a call to a landline."""
+    if code is None:
+        code = device.new_code()
     if device.kind == User.PhoneKind.LANDLINE:
         notifications.send(
             messages.VOICE_SECURITY_CODE.name,

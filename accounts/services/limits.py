@@ -12,7 +12,7 @@ from django.conf import settings
 from accounts import events, messages
 from core import audit, notifications
 from core.crypto import blind_index
-from core.ratelimit import Limit
+from core.ratelimit import Limit, counts
 
 ADDRESS_ATTEMPTS = 20  # wrong passwords or codes from one address before it is blocked
 
@@ -55,15 +55,25 @@ def address_key(request) -> str:
 class Lock:
     locked: bool
     minutes: int = 0
+    failures: int = 0  # wrong passwords or codes counted against the account in this window
 
 
-def sign_in_lock(request, email: str) -> Lock:
-    """Whether sign-in is locked for this email address or this client address."""
-    if _lock("account").exceeded(account_key(email)) or _lock("address").exceeded(
-        address_key(request)
-    ):
-        return Lock(True, _period() // 60)
-    return Lock(False)
+def sign_in_lock(request, email: str | None = None, *, account: str | None = None) -> Lock:
+    """Whether sign-in is locked for this email address (or ``account``, its
+    ``account_key``) or this client address.
+
+    One cache round trip reads both locks and the account's failure count (so a successful
+    sign-in only clears the count when there is one to clear)."""
+    if account is None:
+        account = account_key(email)
+    account_lock, address_lock, failures = counts(
+        (_lock("account"), account),
+        (_lock("address"), address_key(request)),
+        (account_failures(), account),
+    )
+    if account_lock >= 1 or address_lock >= 1:
+        return Lock(True, _period() // 60, failures)
+    return Lock(False, failures=failures)
 
 
 def record_sign_in_failure(request, email: str, user=None, *, reason: str) -> Lock:
@@ -94,7 +104,11 @@ def record_sign_in_failure(request, email: str, user=None, *, reason: str) -> Lo
     return Lock(locked, _period() // 60 if locked else 0)
 
 
-def clear_sign_in_failures(email: str) -> None:
+def clear_sign_in_failures(email: str, lock: Lock | None = None) -> None:
+    """Forget the account's wrong tries after a sign-in. ``lock``, read earlier in the same
+    request by ``sign_in_lock``, saves the round trip when it counted none."""
+    if lock is not None and not lock.failures:
+        return
     account_failures().reset(account_key(email))
 
 

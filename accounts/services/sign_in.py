@@ -27,6 +27,15 @@ class PasswordCheck:
     outcome: str  # "ok", "wrong" or "locked"
     user: User | None = None
     minutes: int = 0
+    lock: limits.Lock | None = None  # as read before the password was checked
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    outcome: str  # "ok", "wrong", "expired", "void", "locked" or "gone" (login deactivated)
+    user: User | None = None
+    device: PhoneDevice | None = None
+    lock: limits.Lock | None = None
 
 
 def check_password(request, *, email: str, password: str) -> PasswordCheck:
@@ -42,8 +51,7 @@ def check_password(request, *, email: str, password: str) -> PasswordCheck:
         owner = User.objects.filter(email=email).first()
         audit.record(events.SIGN_IN_BLOCKED, request=request, user=owner)
         return PasswordCheck("locked", minutes=lock.minutes)
-    # The ModelBackend alone: trying every backend would hash a wrong password twice.
-    user = ModelBackend().authenticate(request, username=email, password=password)
+    user = _authenticate(email, password)
     if user is None:
         owner = User.objects.filter(email=email).first()
         audit.record(events.SIGN_IN_FAILED, request=request, user=owner)
@@ -51,7 +59,26 @@ def check_password(request, *, email: str, password: str) -> PasswordCheck:
         if lock.locked:
             return PasswordCheck("locked", minutes=lock.minutes)
         return PasswordCheck("wrong")
-    return PasswordCheck("ok", user=user)
+    return PasswordCheck("ok", user=user, lock=lock)
+
+
+def _authenticate(email: str, password: str) -> User | None:
+    """Django's ``ModelBackend.authenticate`` (the only backend tried: trying every backend
+    would hash a wrong password twice), with the login read by one hand-written query rather
+    than the ORM's query building (~0.3 ms less). As there: an unknown address still costs one
+    Argon2id hash, an inactive login is refused, and an older hash is upgraded when the
+    password is right (``check_password``'s setter)."""
+    table = User._meta.db_table
+    found = list(
+        User.objects.raw(f'SELECT * FROM "{table}" WHERE "email" = %s', [email])  # noqa: S608
+    )
+    if not found:
+        User().set_password(password)
+        return None
+    user = found[0]
+    if user.check_password(password) and ModelBackend().user_can_authenticate(user):
+        return user
+    return None
 
 
 def phone_device(user: User) -> PhoneDevice | None:
@@ -73,29 +100,58 @@ def phone_device(user: User) -> PhoneDevice | None:
 
 def send_sign_in_code(user: User) -> PhoneDevice | None:
     """Send a security code to the patient's confirmed phone."""
+    found = PhoneDevice.new_code_for(user)  # one statement in the common case
+    if found is not None:
+        device, code = found
+        send_phone_code(device, code)
+        return device
     device = phone_device(user)
     if device is not None:
         send_phone_code(device)
     return device
 
 
-@transaction.atomic
-def check_sign_in_code(request, user: User, code: str) -> tuple[str, PhoneDevice | None]:
-    """Check a sign-in security code: ("ok", the phone device), or ("wrong" | "expired" |
-    "void" | "locked", None)."""
-    if limits.sign_in_lock(request, user.email).locked:
+def check_sign_in_code(
+    request, *, user_id: int, account: str, code: str, device_id: int | None = None
+) -> CodeCheck:
+    """Check a sign-in security code for the login ``user_id`` (``account``: its
+    ``limits.account_key``), sent to the phone device ``device_id``.
+
+    A right code is the common case and costs two statements: the code is used up by one
+    conditional UPDATE, and the login is read by the UPDATE that sets its ``last_login``.
+    Anything else goes to ``_check_code_slowly``, which says why under a row lock and counts
+    the wrong try.
+    """
+    lock = limits.sign_in_lock(request, account=account)
+    if lock.locked:
+        user = User.objects.filter(pk=user_id).first()
         audit.record(events.SIGN_IN_BLOCKED, request=request, user=user)
-        return "locked", None
+        return CodeCheck("locked", lock=lock)
+    if device_id is not None and PhoneDevice.use_right_code(device_id, user_id, code):
+        user = User.signing_in(user_id)
+        if user is None:
+            return CodeCheck("gone")
+        # The device as far as this request needs it (django-otp keeps its id in the session).
+        device = PhoneDevice(pk=device_id, user=user, confirmed=True)
+        return CodeCheck("ok", user=user, device=device, lock=lock)
+    return _check_code_slowly(request, user_id, code, lock)
+
+
+@transaction.atomic
+def _check_code_slowly(request, user_id: int, code: str, lock: limits.Lock) -> CodeCheck:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return CodeCheck("gone")
     device = PhoneDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
-        return "void", None
+        return CodeCheck("void", user=user)
     result = device.check_code(code)
     if result == "ok":
-        return result, device
+        return CodeCheck("ok", user=user, device=device, lock=lock)
     audit.record(events.SECURITY_CODE_FAILED, request=request, user=user, outcome=result)
     if limits.record_sign_in_failure(request, user.email, user, reason="security code").locked:
-        return "locked", None
-    return result, None
+        return CodeCheck("locked", user=user)
+    return CodeCheck(result, user=user)
 
 
 def complete_sign_in(
@@ -104,9 +160,11 @@ def complete_sign_in(
     *,
     device: PhoneDevice | None = None,
     remembered_browser: RememberedBrowser | None = None,
+    lock: limits.Lock | None = None,
 ):
     """Sign the patient in after a password and either a code to ``device`` or a remembered
-    browser. The device is also recorded for django-otp (``request.user.is_verified()``)."""
+    browser. The device is also recorded for django-otp (``request.user.is_verified()``).
+    ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip)."""
     login(request, user, backend=BACKEND)
     if device is not None:
         otp_login(request, device)
@@ -114,7 +172,7 @@ def complete_sign_in(
         request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
     )
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
-    limits.clear_sign_in_failures(user.email)
+    limits.clear_sign_in_failures(user.email, lock)
     audit.record(
         events.SIGNED_IN,
         request=request,

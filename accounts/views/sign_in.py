@@ -14,13 +14,12 @@ from accounts import events
 from accounts.authentication import FORCE_CODE_SESSION_KEY
 from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
+from accounts.services import limits, pending
 from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
 from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
 from accounts.views.sign_up import resume_sign_up
 from core import audit
-
-PENDING_KEY = "pending_sign_in"
 
 
 def _locked_message(minutes: int) -> str:
@@ -51,33 +50,71 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return resume_sign_up(request, user, next_url)
             browser = None if forced else remembered_browser_for(request, user)
             if browser is not None:
-                service.complete_sign_in(request, user, remembered_browser=browser)
+                service.complete_sign_in(request, user, remembered_browser=browser, lock=check.lock)
                 return redirect(next_url or "accounts:home")
-            service.send_sign_in_code(user)
-            request.session[PENDING_KEY] = {"user": user.pk, "next": next_url}
-            return redirect("accounts:security_code")
+            device = service.send_sign_in_code(user)
+            response = redirect("accounts:security_code")
+            # What the code page and the code check need, so neither reads the login again.
+            pending.keep(
+                request,
+                response,
+                {
+                    "user": user.pk,
+                    "next": next_url,
+                    "device": device.pk if device is not None else None,
+                    "account": limits.account_key(user.email),
+                    "kind": user.phone_kind,
+                    "ending": user.phone_number[-3:],
+                },
+            )
+            return response
     return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url})
 
 
 def _pending_user(request) -> User | None:
-    pending = request.session.get(PENDING_KEY) or {}
-    if not pending.get("user"):
+    noted = pending.read(request)
+    if noted is None:
         return None
-    return User.objects.filter(pk=pending["user"], is_active=True).first()
+    return User.objects.filter(pk=noted["user"], is_active=True).first()
+
+
+def _back_to_sign_in(request) -> HttpResponse:
+    response = redirect("accounts:sign_in")
+    pending.forget(request, response)
+    return response
 
 
 def security_code(request: HttpRequest) -> HttpResponse:
     """The code sent to the patient's phone, and the choice to remember this browser."""
-    user = _pending_user(request)
-    if user is None:
+    noted = pending.read(request)
+    if noted is None:
         return redirect("accounts:sign_in")
+    if "account" not in noted:  # noted in a session before these keys were
+        user = _pending_user(request)
+        if user is None:
+            return _back_to_sign_in(request)
+        noted = {
+            **noted,
+            "account": limits.account_key(user.email),
+            "kind": user.phone_kind,
+            "ending": user.phone_number[-3:],
+        }
     form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result, device = service.check_sign_in_code(request, user, form.cleaned_data["code"])
-        if result == "ok":
-            next_url = request.session.pop(PENDING_KEY, {}).get("next")
-            service.complete_sign_in(request, user, device=device)
-            response = redirect(next_url or "accounts:home")
+        check = service.check_sign_in_code(
+            request,
+            user_id=noted["user"],
+            account=noted["account"],
+            device_id=noted.get("device"),
+            code=form.cleaned_data["code"],
+        )
+        if check.outcome == "gone":
+            return _back_to_sign_in(request)
+        if check.outcome == "ok":
+            user = check.user
+            service.complete_sign_in(request, user, device=check.device, lock=check.lock)
+            response = redirect(noted.get("next") or "accounts:home")
+            pending.forget(request, response)
             if form.cleaned_data["remember_browser"]:
                 _browser, token = remember_browser(request, user)
                 response.set_cookie(
@@ -89,28 +126,29 @@ def security_code(request: HttpRequest) -> HttpResponse:
                     samesite="Lax",
                 )
             return response
-        if result == "locked":
-            next_url = request.session.pop(PENDING_KEY, {}).get("next")
+        if check.outcome == "locked":
             form = SignInForm()
             form._errors = ErrorDict()  # an unbound form showing only the lock message
             form._errors[NON_FIELD_ERRORS] = form.error_class(
                 [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
             )
-            return page(
+            response = page(
                 request,
                 "accounts/sign_in.jinja",
-                {"form": form, "has_errors": True, "next": next_url},
+                {"form": form, "has_errors": True, "next": noted.get("next")},
             )
-        form.add_error("code", CODE_ERRORS[result])
-    if user.phone_kind == User.PhoneKind.LANDLINE:
+            pending.forget(request, response)
+            return response
+        form.add_error("code", CODE_ERRORS[check.outcome])
+    if noted["kind"] == User.PhoneKind.LANDLINE:
         sent_to = (
-            f"We are calling your landline ending {user.phone_number[-3:]} "
+            f"We are calling your landline ending {noted['ending']} "
             "to read out a 6-digit security code."
         )
     else:
         sent_to = (
             "We have sent a 6-digit security code by text message to your mobile ending "
-            f"{user.phone_number[-3:]}."
+            f"{noted['ending']}."
         )
     return page(
         request,
@@ -129,15 +167,18 @@ def security_code(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def resend_sign_in_code(request: HttpRequest) -> HttpResponse:
+    noted = pending.read(request)
     user = _pending_user(request)
     if user is None:
-        return redirect("accounts:sign_in")
-    return resend_code(
+        return _back_to_sign_in(request)
+    response = resend_code(
         request,
         f"sign-in-code:{user.pk}",
         lambda: service.send_sign_in_code(user),
         "accounts:security_code",
     )
+    pending.keep(request, response, noted)  # the note lives as long again as the new code
+    return response
 
 
 @require_POST

@@ -39,6 +39,9 @@ def test_a_signed_in_patient_stays_signed_in_when_the_cache_is_emptied(client, p
 
 
 def test_signing_in_gives_the_session_a_new_key_and_drops_the_old_one(client, phone_patient):
+    session = client.session  # a session from before signing in (a connected service's note)
+    session["oidc_allow_registration"] = True
+    session.save()
     client.post(reverse("accounts:sign_in"), {"email": phone_patient.email, "password": PASSWORD})
     before = client.cookies["sessionid"].value
     assert Session.objects.filter(session_key=before).exists()
@@ -51,6 +54,7 @@ def test_signing_in_gives_the_session_a_new_key_and_drops_the_old_one(client, ph
     stored = SessionStore(after)
     cache.clear()
     assert stored.load()["_auth_user_id"] == str(phone_patient.pk)  # read back from the row
+    assert stored.load()["oidc_allow_registration"] is True  # kept across the new key
 
 
 def test_a_cycled_key_is_written_once_with_the_data():

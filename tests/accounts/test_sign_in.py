@@ -277,3 +277,33 @@ def test_signing_up_from_a_services_link_returns_there(client):
         reverse("accounts:confirm_phone"), {"code": latest_code("+447400123456")}
     )
     assert response.url == "/prove-who-you-are/"
+
+
+def test_each_password_attempt_costs_one_hash_known_or_unknown(client, phone_patient, monkeypatch):
+    """One Argon2id operation per attempt: a right password, a wrong one and an unknown email
+    address cost the same, so the time does not tell whether a login exists."""
+    import argon2
+
+    done = []
+    real_hash, real_verify = argon2.low_level.hash_secret, argon2.PasswordHasher.verify
+
+    def counted_hash(*args, **kwargs):
+        done.append("hash")
+        return real_hash(*args, **kwargs)
+
+    def counted_verify(self, *args, **kwargs):
+        done.append("verify")
+        return real_verify(self, *args, **kwargs)
+
+    monkeypatch.setattr(argon2.low_level, "hash_secret", counted_hash)
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counted_verify)
+    assert sign_in(client, phone_patient).url == reverse("accounts:security_code")
+    assert done == ["verify"]
+    done.clear()
+    sign_in(type(client)(), phone_patient, password="wrong password")
+    assert done == ["verify"]
+    done.clear()
+    client.post(
+        reverse("accounts:sign_in"), {"email": "nobody@example.com", "password": "x1y2z3w4"}
+    )
+    assert done == ["hash"]

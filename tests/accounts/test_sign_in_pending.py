@@ -1,0 +1,199 @@
+"""Between the password and the code, the browser holds the pending sign-in (ADR 0012)."""
+
+import json
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.services import pending
+from core import crypto
+from tests.accounts.helpers import latest_code
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery"
+WRONG_PASSWORD = "not the password"
+
+
+def password_step(client, user, password=PASSWORD, next_url=None):
+    url = reverse("accounts:sign_in") + (f"?next={next_url}" if next_url else "")
+    return client.post(url, {"email": user.email, "password": password})
+
+
+def code_step(client, code):
+    return client.post(reverse("accounts:security_code"), {"code": code})
+
+
+def wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_the_password_step_stores_nothing_on_the_server(client, phone_patient):
+    response = password_step(client, phone_patient)
+    assert response.url == reverse("accounts:security_code")
+    assert not Session.objects.exists()
+    assert "sessionid" not in response.cookies
+    cookie = response.cookies[pending.COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == reverse("accounts:security_code")
+    # Opaque to the browser: no email address, phone number or database id in it.
+    for plain in (phone_patient.email, phone_patient.phone_number[-3:], '"user"'):
+        assert plain not in cookie.value
+
+
+def test_the_code_page_names_the_phone_from_the_note(client, phone_patient):
+    password_step(client, phone_patient)
+    html = client.get(reverse("accounts:security_code")).content.decode()
+    assert "your mobile ending 456" in html
+
+
+def test_the_whole_sign_in_writes_one_session(client, phone_patient):
+    password_step(client, phone_patient)
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == reverse("accounts:home")
+    (session,) = Session.objects.all()
+    assert session.session_key == client.cookies["sessionid"].value
+    # The note is dropped from the browser once the code is right.
+    assert response.cookies[pending.COOKIE_NAME]["max-age"] == 0
+    assert client.get(reverse("accounts:home")).status_code == 200
+
+
+def test_a_changed_note_is_refused(client, phone_patient):
+    password_step(client, phone_patient)
+    value = client.cookies[pending.COOKIE_NAME].value
+    flipped = "A" if value[-6] != "A" else "B"
+    client.cookies[pending.COOKIE_NAME] = value[:-6] + flipped + value[-5:]
+    assert client.get(reverse("accounts:security_code")).url == reverse("accounts:sign_in")
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == reverse("accounts:sign_in")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_note_made_for_another_purpose_is_refused(client, phone_patient):
+    """Fernet tokens also protect data at rest: only one made as a pending sign-in counts."""
+    forged = {"user": phone_patient.pk, "account": "x", "kind": "mobile", "ending": "456"}
+    client.cookies[pending.COOKIE_NAME] = crypto.encrypt(json.dumps(forged).encode()).decode()
+    assert client.get(reverse("accounts:security_code")).url == reverse("accounts:sign_in")
+
+
+def test_an_old_note_is_refused(client, phone_patient, settings):
+    password_step(client, phone_patient)
+    token = client.cookies[pending.COOKIE_NAME].value
+    data = crypto.fernet().decrypt(token.encode())
+    made = int(time.time()) - settings.SESSION_COOKIE_AGE - 5
+    client.cookies[pending.COOKIE_NAME] = crypto.fernet().encrypt_at_time(data, made).decode()
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == reverse("accounts:sign_in")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_copied_note_cannot_sign_in_again_with_the_used_code(client, phone_patient):
+    password_step(client, phone_patient)
+    copied = client.cookies[pending.COOKIE_NAME].value
+    code = latest_code(phone_patient.phone_number)
+    assert code_step(client, code).url == reverse("accounts:home")
+
+    other = Client()
+    other.cookies[pending.COOKIE_NAME] = copied
+    response = code_step(other, code)
+    assert response.status_code == 200
+    assert "This security code has expired" in response.content.decode()
+    assert "_auth_user_id" not in other.session
+
+
+def test_wrong_codes_with_a_note_still_lock_the_account(client, phone_patient):
+    password_step(client, phone_patient)
+    code = latest_code(phone_patient.phone_number)
+    copied = client.cookies[pending.COOKIE_NAME].value
+    for _ in range(4):
+        code_step(client, wrong(code))
+    other = Client(REMOTE_ADDR="10.0.0.7")  # another browser, same note, another address
+    other.cookies[pending.COOKIE_NAME] = copied
+    response = code_step(other, wrong(code))
+    assert "Sign in is locked" in response.content.decode()
+    # The right password is refused too while the account is locked.
+    assert "Sign in is locked" in password_step(Client(), phone_patient).content.decode()
+
+
+def test_a_login_deactivated_before_the_code_is_not_signed_in(client, phone_patient):
+    password_step(client, phone_patient)
+    User.objects.filter(pk=phone_patient.pk).update(is_active=False)
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == reverse("accounts:sign_in")
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("accounts:security_code")).url == reverse("accounts:sign_in")
+
+
+def test_signing_in_sets_last_login(client, phone_patient):
+    assert phone_patient.last_login is None
+    password_step(client, phone_patient)
+    code_step(client, latest_code(phone_patient.phone_number))
+    phone_patient.refresh_from_db()
+    assert phone_patient.last_login is not None
+
+
+def test_a_sign_in_forgets_earlier_wrong_passwords(client, phone_patient):
+    for _ in range(4):
+        password_step(client, phone_patient, WRONG_PASSWORD)
+    password_step(client, phone_patient)
+    assert code_step(client, latest_code(phone_patient.phone_number)).url == reverse(
+        "accounts:home"
+    )
+    client.post(reverse("accounts:sign_out"))
+    for _ in range(4):
+        response = password_step(client, phone_patient, WRONG_PASSWORD)
+    assert "The email address or password is not right" in response.content.decode()
+    assert "Sign in is locked" not in response.content.decode()
+
+
+def test_a_next_too_long_for_a_cookie_is_kept_in_the_session(client, phone_patient):
+    next_url = "/prove-who-you-are/?x=" + "a" * 2000  # Django accepts up to 2048 characters
+    response = password_step(client, phone_patient, next_url=next_url)
+    assert pending.COOKIE_NAME not in response.cookies
+    assert client.session[pending.SESSION_KEY]["user"] == phone_patient.pk
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == next_url
+    assert pending.SESSION_KEY not in client.session
+
+
+def test_a_new_code_renews_the_note(client, phone_patient):
+    password_step(client, phone_patient)
+    first = client.cookies[pending.COOKIE_NAME].value
+    response = client.post(reverse("accounts:resend_sign_in_code"))
+    assert response.url == reverse("accounts:security_code")
+    assert response.cookies[pending.COOKIE_NAME].value != first
+    assert code_step(client, latest_code(phone_patient.phone_number)).url == reverse(
+        "accounts:home"
+    )
+
+
+def test_a_right_code_costs_four_statements(client, phone_patient):
+    """A guard on the work per sign-in (docs/performance-accounts.md): the code used up,
+    the login read with its last_login set, the audit event and the new session row."""
+    password_step(client, phone_patient)
+    code = latest_code(phone_patient.phone_number)
+    client.get(reverse("accounts:security_code"))
+    with CaptureQueriesContext(connection) as queries:
+        assert code_step(client, code).url == reverse("accounts:home")
+    kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    kinds = [k for k in kinds if k not in ("SAVEPOINT", "RELEASE")]
+    assert kinds == ["UPDATE", "UPDATE", "INSERT", "INSERT"]
+
+
+def test_a_note_left_in_a_session_before_this_change_still_works(client, phone_patient):
+    password_step(client, phone_patient)
+    del client.cookies[pending.COOKIE_NAME]
+    session = client.session
+    session[pending.SESSION_KEY] = {"user": phone_patient.pk, "next": "/prove-who-you-are/"}
+    session.save()
+    html = client.get(reverse("accounts:security_code")).content.decode()
+    assert "your mobile ending 456" in html
+    response = code_step(client, latest_code(phone_patient.phone_number))
+    assert response.url == "/prove-who-you-are/"
+    assert client.session["_auth_user_id"] == str(phone_patient.pk)
