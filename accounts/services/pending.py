@@ -5,7 +5,8 @@ remember "this browser gave the right password for login N; the code went to its
 read it back on the code page and delete it when the code was right. The browser now holds
 that note itself, encrypted and authenticated with the service's Fernet keys (``core.crypto``):
 it cannot read it, change it or make one, and the service refuses it after
-``SESSION_COOKIE_AGE`` (the same life a session has). Nothing in it is needed by anyone else:
+``LIFETIME`` (a security code's 15 minutes; "send a new code" renews it). Nothing in it is
+needed by anyone else:
 the login's database id, its phone device's id, the keyed hash the lock counters use, the kind
 of phone and its last 3 digits (shown on the code page), and where to go afterwards.
 
@@ -23,11 +24,14 @@ from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.models import CODE_LIFETIME
 from core import crypto
 
 COOKIE_NAME = "nhslogin_sign_in"
 SESSION_KEY = "pending_sign_in"
 PURPOSE = "pending sign-in"  # a Fernet token made for anything else is refused
+# As long as the code it waits for: a copied note is of no use once that code has expired.
+LIFETIME = int(CODE_LIFETIME.total_seconds())
 _LARGEST_COOKIE = 3000  # bytes: browsers keep 4096 per cookie, name and attributes included
 
 
@@ -41,9 +45,7 @@ def read(request) -> dict | None:
     token = request.COOKIES.get(COOKIE_NAME)
     if token:
         try:
-            data = json.loads(
-                crypto.fernet().decrypt(token.encode(), ttl=settings.SESSION_COOKIE_AGE)
-            )
+            data = json.loads(crypto.fernet().decrypt(token.encode(), ttl=LIFETIME))
         except (InvalidToken, ValueError):
             data = None
         if isinstance(data, dict) and data.get("purpose") == PURPOSE and data.get("user"):

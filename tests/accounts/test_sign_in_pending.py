@@ -86,7 +86,7 @@ def test_an_old_note_is_refused(client, phone_patient, settings):
     password_step(client, phone_patient)
     token = client.cookies[pending.COOKIE_NAME].value
     data = crypto.fernet().decrypt(token.encode())
-    made = int(time.time()) - settings.SESSION_COOKIE_AGE - 5
+    made = int(time.time()) - pending.LIFETIME - 5
     client.cookies[pending.COOKIE_NAME] = crypto.fernet().encrypt_at_time(data, made).decode()
     response = code_step(client, latest_code(phone_patient.phone_number))
     assert response.url == reverse("accounts:sign_in")
