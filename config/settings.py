@@ -67,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The provider's JSON endpoints (exact paths below) skip the rest of this list; see
+    # core.middleware.LeanEndpointsMiddleware and docs/adr/0034-lean-request-path.md.
+    "core.middleware.LeanEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +81,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Machine-to-machine JSON endpoints of the OpenID Connect provider: straight to their views
+# (each marked @lean_endpoint and csrf_exempt) after SecurityMiddleware only.
+LEAN_ENDPOINT_PATHS = (
+    "/token",
+    "/userinfo",
+    "/revoke",
+    "/.well-known/jwks.json",
+    "/.well-known/openid-configuration",
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
