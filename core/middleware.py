@@ -68,19 +68,19 @@ class LeanEndpointsMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._routes: dict[str, dict] = {}
+        self._routes: dict[tuple, dict] = {}
 
     def routes(self) -> dict:
-        urlconf = settings.ROOT_URLCONF
-        table = self._routes.get(urlconf)
+        key = (settings.ROOT_URLCONF, settings.LEAN_ENDPOINT_PATHS)
+        table = self._routes.get(key)
         if table is None:
-            table = self._routes[urlconf] = self._build(urlconf)
+            table = self._routes[key] = self._build(*key)
         return table
 
     @staticmethod
-    def _build(urlconf) -> dict:
+    def _build(urlconf, paths) -> dict:
         table = {}
-        for path in settings.LEAN_ENDPOINT_PATHS:
+        for path in paths:
             try:
                 match = resolve(path, urlconf)
             except Resolver404 as error:
