@@ -199,13 +199,8 @@ class NHSLoginValidator(OAuth2Validator):
         if previous.resource or getattr(request, "resource", None):
             return super()._save_bearer_token(token, request, *args, **kwargs)  # RFC 8707
         now = timezone.now()
-        claimed = RefreshToken.objects.filter(pk=previous.pk, revoked__isnull=True).update(
-            revoked=now, updated=now, access_token=None
-        )
-        if not claimed:
+        if not rows.claim_refresh_token(previous.pk, previous.access_token_id, now):
             raise errors.InvalidGrantError(request=request)
-        # Nothing else points at the old access token now: delete it without the collector.
-        AccessToken.objects.filter(pk=previous.access_token_id)._raw_delete(AccessToken.objects.db)
         request.resource = []
         expires = now + timedelta(
             seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
