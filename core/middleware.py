@@ -1,7 +1,9 @@
 import secrets
+import select
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import Resolver404, resolve
 
 
@@ -47,6 +49,36 @@ def lean_endpoint(view):
     return view
 
 
+def health_check_without_round_trip(alias: str = DEFAULT_DB_ALIAS) -> None:
+    """PostgreSQL: spare ``CONN_HEALTH_CHECKS``' ``SELECT 1`` round trip when the connection's
+    socket has nothing to read.
+
+    A server that restarts or ends the session (shutdown, ``pg_terminate_backend``, a crash,
+    an idle timeout) sends its last message and closes the socket, so the socket becomes
+    readable. An idle, healthy connection has nothing to say between requests. So: socket
+    quiet, skip the check; anything waiting, leave Django's ``SELECT 1`` to run (and reconnect
+    if it fails). A silently vanished server (no FIN, no RST) is not caught, but a ``SELECT 1``
+    to it would hang just as the request's own first query does.
+    """
+    connection = connections[alias]
+    if (
+        connection.health_check_done
+        or not connection.health_check_enabled
+        or connection.connection is None
+        or connection.vendor != "postgresql"
+    ):
+        return
+    raw = connection.connection
+    if raw.closed or raw.broken:
+        return
+    try:
+        readable, _w, _x = select.select([raw.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return
+    if not readable:
+        connection.health_check_done = True
+
+
 class LeanEndpointsMiddleware:
     """The provider's JSON endpoints go straight to their views, past the browser middleware.
 
@@ -57,9 +89,10 @@ class LeanEndpointsMiddleware:
     referrer policy still apply) and, for the exact paths in ``settings.LEAN_ENDPOINT_PATHS``
     only, calls the view the URLconf resolves for that path with what those views do need:
     the Host check, the same security headers as every page (``add_security_headers``,
-    ``X-Frame-Options``) and Django's error handling (an exception here becomes the same
-    400/404/500 response as anywhere else). Every other path, including a lean path with a
-    trailing slash, takes the full chain.
+    ``X-Frame-Options``), the database health check (without its round trip when the
+    connection is quiet: ``health_check_without_round_trip``) and Django's error handling
+    (an exception here becomes the same 400/404/500 response as anywhere else). Every other
+    path, including a lean path with a trailing slash, takes the full chain.
 
     It cannot silently take a browser page off the full chain: a listed path whose view is not
     marked ``@lean_endpoint`` and ``csrf_exempt`` stops the process at the first request with
@@ -108,6 +141,7 @@ class LeanEndpointsMiddleware:
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks (DisallowedHost: 400)
         request.csp_nonce = secrets.token_urlsafe(16)
         request.resolver_match = match
+        health_check_without_round_trip()
         response = match.func(request)
         if response is None:
             raise ValueError(f"The view for {request.path_info} returned None")

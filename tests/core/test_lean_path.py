@@ -135,3 +135,79 @@ def test_a_lean_view_must_be_csrf_exempt(settings):
     settings.LEAN_ENDPOINT_PATHS = ("/form",)
     with pytest.raises(ImproperlyConfigured, match="not csrf_exempt"):
         Client().get("/form")
+
+
+def _wsgi_get(app, path: str, headers: dict | None = None) -> str:
+    """A request through Django's real WSGI handler (request_started and request_finished
+    fire, so persistent connections and health checks behave as under gunicorn)."""
+    import io
+    import sys
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        **(headers or {}),
+    }
+    status = []
+    body = app(environ, lambda s, h, e=None: status.append(s))
+    b"".join(body)
+    body.close()
+    return status[0]
+
+
+BEARER = {"HTTP_AUTHORIZATION": "Bearer not-a-token"}  # looked up in the database: 401
+
+
+@pytest.fixture
+def postgres_app(transactional_db):
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not connection.settings_dict["CONN_HEALTH_CHECKS"]:
+        pytest.skip("persistent PostgreSQL connections with health checks (CI, production)")
+    app = WSGIHandler()
+    assert _wsgi_get(app, "/userinfo", BEARER).startswith("401")
+    return app
+
+
+def test_a_lean_request_after_the_database_ended_the_session_succeeds(postgres_app):
+    """A database restart (here: the server ends our session) does not break the next
+    request although the lean path skips the SELECT 1 on a quiet connection."""
+    import select
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    raw = connection.connection
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [raw.info.backend_pid])
+    deadline = time.monotonic() + 5
+    while not select.select([raw.fileno()], [], [], 0.1)[0] and time.monotonic() < deadline:
+        pass
+    assert _wsgi_get(postgres_app, "/userinfo", BEARER).startswith("401")
+
+
+def test_a_lean_request_on_a_quiet_connection_sends_no_select_1(postgres_app, monkeypatch):
+    from django.db import connection
+
+    checks = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
+    assert _wsgi_get(postgres_app, "/userinfo", BEARER).startswith("401")
+    assert checks == []
+    assert _wsgi_get(postgres_app, "/healthz").startswith("200")  # a page: Django's check
+    assert checks == [1]
