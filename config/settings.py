@@ -390,6 +390,8 @@ OAUTH2_PROVIDER_ID_TOKEN_MODEL = "connected_services.IDToken"
 OAUTH2_PROVIDER.update(
     {
         "OAUTH2_VALIDATOR_CLASS": "connected_services.oidc.validator.NHSLoginValidator",
+        # 256-bit values in one call (oauthlib's default picks 30 characters one by one).
+        "ACCESS_TOKEN_GENERATOR": "connected_services.oidc.tokens.generate_token",
         # Rotation with reuse detection: a refresh token used twice revokes its whole family.
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,

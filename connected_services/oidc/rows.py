@@ -36,13 +36,15 @@ class Columns:
         return f"{connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
 
     def _converters_for(self, conn) -> list:
+        """(position, converters, column) for the columns that have converters at all."""
         converters = self._converters.get(conn.vendor)
         if converters is None:
             converters = []
-            for field in self.fields:
+            for position, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
                 found = conn.ops.get_db_converters(column) + field.get_db_converters(conn)
-                converters.append((found, column))
+                if found:
+                    converters.append((position, found, column))
             self._converters[conn.vendor] = converters
         return converters
 
@@ -50,12 +52,15 @@ class Columns:
         """A model instance from this model's slice of a row (None for a missing LEFT JOIN)."""
         if values[0] is None:
             return None
-        converted = []
-        for value, (converters, column) in zip(values, self._converters_for(conn), strict=True):
+        if len(values) != len(self.fields):
+            raise ValueError(f"{len(values)} values for {len(self.fields)} columns")
+        values = list(values)
+        for position, converters, column in self._converters_for(conn):
+            value = values[position]
             for convert in converters:
                 value = convert(value, column, conn)
-            converted.append(value)
-        return self.model.from_db(conn.alias, self.attnames, converted)
+            values[position] = value
+        return self.model.from_db(conn.alias, self.attnames, values)
 
 
 class Query:
