@@ -10,6 +10,17 @@ on loopback. Client assertions are signed before the clock starts (they are the 
 cost, not ours). "Per core" is requests divided by the CPU seconds the gunicorn workers used,
 read from /proc, so the load generator's share of the 2 cores does not count against us; the
 wall-clock rate is printed too. Prints numbers; it is not a pass/fail test.
+
+In-process, without gunicorn or load processes (CPU per request and statements per request):
+
+    .venv/bin/python bench/oidc.py --in-process 300 [--only refresh] [--profile /tmp/p]
+
+Instructions per request, repeatable on a busy machine (use a database of its own: setup
+replaces the bench service and its tokens):
+
+    BENCH_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no \
+        --callgrind-out-file=/tmp/cg.%p .venv/bin/python bench/oidc.py --in-process 30
+    grep totals: /tmp/cg.*.*    # one dump per phase (dump code/refresh/userinfo); divide by 30
 """
 
 import argparse
