@@ -95,13 +95,14 @@ class LeanEndpointsMiddleware:
     path, including a lean path with a trailing slash, takes the full chain.
 
     It cannot silently take a browser page off the full chain: a listed path whose view is not
-    marked ``@lean_endpoint`` and ``csrf_exempt`` stops the process at the first request with
-    ``ImproperlyConfigured``. See docs/adr/0034-lean-request-path.md.
+    marked ``@lean_endpoint`` and ``csrf_exempt`` raises ``ImproperlyConfigured`` when the
+    middleware is loaded, so the worker does not start. See docs/adr/0034-lean-request-path.md.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
         self._routes: dict[tuple, dict] = {}
+        self.routes()  # a misconfiguration stops the worker from starting
 
     def routes(self) -> dict:
         key = (settings.ROOT_URLCONF, settings.LEAN_ENDPOINT_PATHS)
