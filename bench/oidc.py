@@ -10,6 +10,17 @@ on loopback. Client assertions are signed before the clock starts (they are the 
 cost, not ours). "Per core" is requests divided by the CPU seconds the gunicorn workers used,
 read from /proc, so the load generator's share of the 2 cores does not count against us; the
 wall-clock rate is printed too. Prints numbers; it is not a pass/fail test.
+
+In-process, without gunicorn or load processes (CPU per request and statements per request):
+
+    .venv/bin/python bench/oidc.py --in-process 300 [--only refresh] [--profile /tmp/p]
+
+Instructions per request, repeatable on a busy machine (use a database of its own: setup
+replaces the bench service and its tokens):
+
+    BENCH_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no \
+        --callgrind-out-file=/tmp/cg.%p .venv/bin/python bench/oidc.py --in-process 30
+    grep totals: /tmp/cg.*.*    # one dump per phase (dump code/refresh/userinfo); divide by 30
 """
 
 import argparse
@@ -211,7 +222,17 @@ def sign_assertions(key_pem: str, count: int) -> list[str]:
 # -- in-process CPU per request (no HTTP server, no load generator) -------------------------
 
 
-def in_process(data: dict, count: int) -> None:
+def _callgrind(*args: str) -> None:
+    """With BENCH_CALLGRIND=1 under ``valgrind --tool=callgrind --instr-atstart=no``: count
+    instructions in the timed loop only, one dump per phase (instruction counts do not
+    depend on what else the machine is doing, unlike CPU time)."""
+    if os.environ.get("BENCH_CALLGRIND"):
+        for arg in args:
+            command = ["callgrind_control", *arg.split(" ", 1), str(os.getpid())]
+            subprocess.run(command, check=True, capture_output=True)
+
+
+def in_process(data: dict, count: int, only=(), profile: str | None = None) -> None:
     """CPU per request through Django's WSGI handler (all middleware), in this process.
 
     Unlike the HTTP phases this is not disturbed by other work on the machine sharing the
@@ -270,6 +291,8 @@ def in_process(data: dict, count: int) -> None:
 
     phases = (("code exchange", code), ("refresh grant", refresh), ("userinfo", userinfo))
     for name, request in phases:
+        if only and name.split()[0] not in only:
+            continue
         queries = []
 
         def counted(execute, sql, params, many, context, queries=queries):
@@ -278,11 +301,24 @@ def in_process(data: dict, count: int) -> None:
 
         with connection.execute_wrapper(counted):
             assert request(count).startswith("200"), name  # warm up; count the queries
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile(time.process_time)
+        _callgrind("-z", "-i on")
         cpu = time.process_time()
+        if profiler:
+            profiler.enable()
         for i in range(count):
             status = request(i)
             assert status.startswith("200"), (name, status)
+        if profiler:
+            profiler.disable()
         cpu = time.process_time() - cpu
+        _callgrind("-i off", f"-d {name.split()[0]}")
+        if profiler:
+            profiler.dump_stats(f"{profile}.{name.split()[0]}.prof")
         print(
             f"{name:<22} in-process {cpu / count * 1000:6.2f} ms CPU/request  "
             f"{count / cpu:8.1f}/s per CPU-s  {len(queries)} queries",
@@ -501,12 +537,28 @@ def main():
         metavar="N",
         help="instead: N requests of each kind through Django in this process (CPU per request)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=("code", "refresh", "userinfo"),
+        help="with --in-process: only these phases (repeatable)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="with --in-process: cProfile (CPU time) each phase into PREFIX.<phase>.prof",
+    )
     args = parser.parse_args()
 
     env = environment()
     os.environ.update(env)
     if args.in_process:
-        in_process(setup(args.in_process + 1, families=args.in_process + 1), args.in_process)
+        in_process(
+            setup(args.in_process + 1, families=args.in_process + 1),
+            args.in_process,
+            only=args.only or (),
+            profile=args.profile,
+        )
         return
     data = setup(args.codes, families=args.clients * 20)
     sessions = premade_sessions(data["user_pk"], args.sign_ins)

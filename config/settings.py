@@ -67,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The provider's JSON endpoints (exact paths below) skip the rest of this list; see
+    # core.middleware.LeanEndpointsMiddleware and docs/adr/0034-lean-request-path.md.
+    "core.middleware.LeanEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +81,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Machine-to-machine JSON endpoints of the OpenID Connect provider: straight to their views
+# (each marked @lean_endpoint and csrf_exempt) after SecurityMiddleware only.
+LEAN_ENDPOINT_PATHS = (
+    "/token",
+    "/userinfo",
+    "/revoke",
+    "/.well-known/jwks.json",
+    "/.well-known/openid-configuration",
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -377,6 +390,8 @@ OAUTH2_PROVIDER_ID_TOKEN_MODEL = "connected_services.IDToken"
 OAUTH2_PROVIDER.update(
     {
         "OAUTH2_VALIDATOR_CLASS": "connected_services.oidc.validator.NHSLoginValidator",
+        # 256-bit values in one call (oauthlib's default picks 30 characters one by one).
+        "ACCESS_TOKEN_GENERATOR": "connected_services.oidc.tokens.generate_token",
         # Rotation with reuse detection: a refresh token used twice revokes its whole family.
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,

@@ -36,13 +36,15 @@ class Columns:
         return f"{connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
 
     def _converters_for(self, conn) -> list:
+        """(position, converters, column) for the columns that have converters at all."""
         converters = self._converters.get(conn.vendor)
         if converters is None:
             converters = []
-            for field in self.fields:
+            for position, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
                 found = conn.ops.get_db_converters(column) + field.get_db_converters(conn)
-                converters.append((found, column))
+                if found:
+                    converters.append((position, found, column))
             self._converters[conn.vendor] = converters
         return converters
 
@@ -50,12 +52,15 @@ class Columns:
         """A model instance from this model's slice of a row (None for a missing LEFT JOIN)."""
         if values[0] is None:
             return None
-        converted = []
-        for value, (converters, column) in zip(values, self._converters_for(conn), strict=True):
+        if len(values) != len(self.fields):
+            raise ValueError(f"{len(values)} values for {len(self.fields)} columns")
+        values = list(values)
+        for position, converters, column in self._converters_for(conn):
+            value = values[position]
             for convert in converters:
                 value = convert(value, column, conn)
-            converted.append(value)
-        return self.model.from_db(conn.alias, self.attnames, converted)
+            values[position] = value
+        return self.model.from_db(conn.alias, self.attnames, values)
 
 
 class Query:
@@ -157,12 +162,31 @@ def grant(code: str) -> Grant | None:
 _insert_sql: dict[tuple, str] = {}
 
 
+def _insert_fields(model, leave_out=()) -> list:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in leave_out
+    ]
+
+
+def _insert_values(instance, fields) -> list:
+    """Each field's ``pre_save`` and database preparation, as ``Model.save()`` does."""
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def _saved(instance, pk) -> None:
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
 def insert(instance) -> None:
     """Save a new row as ``Model.save()`` would (each field's ``pre_save`` and database
     preparation), without compiling an ORM insert. For models with no save() override and
     no save signals: the token models here."""
     model = type(instance)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = _insert_fields(model)
     key = (model, connection.vendor)
     sql = _insert_sql.get(key)
     if sql is None:
@@ -174,11 +198,108 @@ def insert(instance) -> None:
             f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (metadata)
             f"VALUES ({placeholders}) RETURNING {pk}"
         )
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
+    values = _insert_values(instance, fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
+        pk = cursor.fetchone()[0]
+    _saved(instance, pk)
+
+
+_rotation_sql: dict[str, tuple[str, str]] = {}
+
+
+def _rotation_statements() -> tuple[str, str]:
+    sql = _rotation_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = RefreshToken._meta
+        column = {name: quote(meta.get_field(name).column) for name in ("revoked", "updated")}
+        claim = (
+            f"UPDATE {quote(meta.db_table)} SET {column['revoked']} = %s, "  # noqa: S608
+            f"{column['updated']} = %s, "
+            f"{quote(meta.get_field('access_token').column)} = NULL "
+            f"WHERE {quote(meta.pk.column)} = %s AND {column['revoked']} IS NULL"
+        )
+        access = AccessToken._meta
+        delete = f"DELETE FROM {quote(access.db_table)} WHERE {quote(access.pk.column)} = %s"  # noqa: S608
+        sql = _rotation_sql[connection.vendor] = (claim, delete)
+    return sql
+
+
+def claim_refresh_token(refresh_token_id: int, access_token_id: int | None, now) -> bool:
+    """Revoke a live refresh token (``revoked``, ``updated`` = now, no access token) and delete
+    its access token. False, and nothing changed, if it was no longer live: of two requests
+    racing with one refresh token only one claims it. Two plain statements instead of the
+    ORM's ``update()`` and ``_raw_delete()`` (their query building cost more than running
+    them). Call inside a transaction."""
+    claim, delete = _rotation_statements()
+    when = RefreshToken._meta.get_field("revoked").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(claim, [when, when, refresh_token_id])
+        if cursor.rowcount != 1:
+            return False
+        if access_token_id is not None:
+            # Nothing else points at the old access token now: delete it without the collector.
+            cursor.execute(delete, [access_token_id])
+    return True
+
+
+_ROTATE_SQL = """
+WITH claimed AS (
+    {claim} RETURNING {r_pk}
+), gone AS (
+    DELETE FROM {a_table} WHERE {a_pk} = %s AND EXISTS (SELECT 1 FROM claimed)
+), new_access AS (
+    INSERT INTO {a_table} ({a_columns}) SELECT {a_values} WHERE EXISTS (SELECT 1 FROM claimed)
+    RETURNING {a_pk}
+)
+INSERT INTO {r_table} ({r_columns}, {r_access}) SELECT {r_values}, new_access.{a_pk}
+FROM new_access RETURNING {r_pk}, {r_access}
+"""
+_rotate_sql: list[str] = []
+
+
+def rotate_in_one_statement(previous, access_token, refresh_token, now) -> bool:
+    """PostgreSQL: the whole rotation as one statement (so its own transaction, with no
+    BEGIN/COMMIT round trips): claim the live refresh token ``previous`` (as
+    ``claim_refresh_token``), delete its access token, insert ``access_token`` and
+    ``refresh_token`` (pointing at the new access token). Data-modifying CTEs all run, so
+    the delete and the inserts are conditional on the claim: if ``previous`` was no longer
+    live, nothing changes and this returns False."""
+    access_fields = _insert_fields(AccessToken)
+    refresh_fields = _insert_fields(RefreshToken, leave_out=("access_token",))
+    if not _rotate_sql:
+        quote = connection.ops.quote_name
+        claim, _delete = _rotation_statements()
+
+        def placeholders(fields):
+            # Typed, as in VALUES a bare parameter would be; in SELECT it must be cast.
+            return ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
+
+        _rotate_sql.append(
+            _ROTATE_SQL.format(
+                claim=claim,
+                r_pk=quote(RefreshToken._meta.pk.column),
+                r_table=quote(RefreshToken._meta.db_table),
+                r_columns=", ".join(quote(field.column) for field in refresh_fields),
+                r_values=placeholders(refresh_fields),
+                r_access=quote(RefreshToken._meta.get_field("access_token").column),
+                a_pk=quote(AccessToken._meta.pk.column),
+                a_table=quote(AccessToken._meta.db_table),
+                a_columns=", ".join(quote(field.column) for field in access_fields),
+                a_values=placeholders(access_fields),
+            )
+        )
+    when = RefreshToken._meta.get_field("revoked").get_db_prep_value(now, connection)
+    params = [when, when, previous.pk, previous.access_token_id]
+    params += _insert_values(access_token, access_fields)
+    params += _insert_values(refresh_token, refresh_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(_rotate_sql[0], params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _saved(access_token, row[1])
+    refresh_token.access_token_id = row[1]
+    _saved(refresh_token, row[0])
+    return True

@@ -14,6 +14,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from oauth2_provider.models import refresh_token_expire_timedelta
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -184,6 +185,37 @@ class NHSLoginValidator(OAuth2Validator):
         request.auth_time = rt.access_token.auth_time
         return True
 
+    def _lean_rotation(self, token, request):
+        """The refresh token being rotated, if the lean rotation applies (else None)."""
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type != "refresh_token" or previous is None:
+            return None
+        if "scope" not in token or not token.get("refresh_token"):
+            return None
+        if previous.resource or getattr(request, "resource", None):
+            return None  # RFC 8707 resource indicators: DOT's own rotation
+        return previous
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        """On PostgreSQL a refresh rotates in one statement, which is its own transaction
+        (``rows.rotate_in_one_statement``); everything else goes through DOT, which wraps
+        ``_save_bearer_token`` in a transaction."""
+        previous = self._lean_rotation(token, request)
+        if previous is None or connection.vendor != "postgresql":
+            return super().save_bearer_token(token, request, *args, **kwargs)
+        now = timezone.now()
+        request.resource = []
+        access_token = self._access_token(self._expires(token, now), request, token, previous)
+        refresh_token = self._refresh_token(request, token["refresh_token"], None, previous)
+        if not rows.rotate_in_one_statement(previous, access_token, refresh_token, now):
+            raise errors.InvalidGrantError(request=request)
+
+    @staticmethod
+    def _expires(token, now):
+        return now + timedelta(
+            seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        )
+
     def _save_bearer_token(self, token, request, *args, **kwargs):
         """Rotation in four statements instead of DOT's ten (inside DOT's transaction).
 
@@ -191,31 +223,24 @@ class NHSLoginValidator(OAuth2Validator):
         with the same token only one wins; the loser gets ``invalid_grant``. The old access
         token is deleted (DOT's revoke), then the new pair is inserted in the same family.
         """
-        previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type != "refresh_token" or previous is None:
+        previous = self._lean_rotation(token, request)
+        if previous is None:
             return super()._save_bearer_token(token, request, *args, **kwargs)
-        if "scope" not in token or not token.get("refresh_token"):
-            return super()._save_bearer_token(token, request, *args, **kwargs)
-        if previous.resource or getattr(request, "resource", None):
-            return super()._save_bearer_token(token, request, *args, **kwargs)  # RFC 8707
         now = timezone.now()
-        claimed = RefreshToken.objects.filter(pk=previous.pk, revoked__isnull=True).update(
-            revoked=now, updated=now, access_token=None
-        )
-        if not claimed:
+        if not rows.claim_refresh_token(previous.pk, previous.access_token_id, now):
             raise errors.InvalidGrantError(request=request)
-        # Nothing else points at the old access token now: delete it without the collector.
-        AccessToken.objects.filter(pk=previous.access_token_id)._raw_delete(AccessToken.objects.db)
         request.resource = []
-        expires = now + timedelta(
-            seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
-        )
         access_token = self._create_access_token(
-            expires, request, token, source_refresh_token=previous
+            self._expires(token, now), request, token, source_refresh_token=previous
         )
         self._create_refresh_token(request, token["refresh_token"], access_token, previous)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = self._access_token(expires, request, token, source_refresh_token)
+        rows.insert(access_token)
+        return access_token
+
+    def _access_token(self, expires, request, token, source_refresh_token=None):
         access_token = AccessToken(
             user=request.user,
             scope=token["scope"],
@@ -227,11 +252,18 @@ class NHSLoginValidator(OAuth2Validator):
             auth_time=getattr(request, "auth_time", None),
         )
         self._set_token_value(access_token, token["access_token"])
-        rows.insert(access_token)
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
         """DOT's refresh token (same family as the one it replaces), inserted by hand."""
+        refresh_token = self._refresh_token(request, refresh_token_code, access_token, previous)
+        rows.insert(refresh_token)
+        grant = getattr(request, "grant_instance", None)
+        if grant is not None and previous is None:
+            Grant.objects.filter(pk=grant.pk).update(token_family=refresh_token.token_family)
+        return refresh_token
+
+    def _refresh_token(self, request, refresh_token_code, access_token, previous):
         refresh_token = RefreshToken(
             user=request.user,
             application=request.client,
@@ -240,10 +272,6 @@ class NHSLoginValidator(OAuth2Validator):
             resource=getattr(request, "resource", []),  # RFC 8707
         )
         self._set_token_value(refresh_token, refresh_token_code)
-        rows.insert(refresh_token)
-        grant = getattr(request, "grant_instance", None)
-        if grant is not None and previous is None:
-            Grant.objects.filter(pk=grant.pk).update(token_family=refresh_token.token_family)
         return refresh_token
 
     # -- ID tokens --------------------------------------------------------------------------

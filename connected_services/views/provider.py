@@ -25,6 +25,7 @@ from connected_services.oidc.server import oauthlib_core
 from connected_services.oidc.validator import trustmark_url
 from connected_services.userinfo import bearer_token
 from connected_services.vectors import CREDENTIALS, LEVELS
+from core.middleware import lean_endpoint
 from verification.uplift import start_uplift
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def _issuer() -> str:
     return settings.OIDC_ISSUER
 
 
+@lean_endpoint
+@csrf_exempt  # GET only: no CSRF check would run; required of a lean endpoint
 @require_GET
 def discovery(request: HttpRequest) -> JsonResponse:
     """The discovery document: every value here is true of this provider."""
@@ -82,6 +85,8 @@ def discovery(request: HttpRequest) -> JsonResponse:
     return JsonResponse(document)
 
 
+@lean_endpoint
+@csrf_exempt  # GET only: no CSRF check would run; required of a lean endpoint
 @require_GET
 def jwks(request: HttpRequest) -> JsonResponse:
     """The public signing keys: the current one and retired ones whose tokens may be live."""
@@ -236,6 +241,7 @@ def _token_error(error: str, description: str, status: int = 400) -> HttpRespons
     )
 
 
+@lean_endpoint
 @csrf_exempt
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
@@ -285,6 +291,7 @@ def _bearer_token(request) -> tuple[str | None, HttpResponse | None]:
     return None, _no_store(response)
 
 
+@lean_endpoint
 @csrf_exempt
 @require_http_methods(["GET", "POST", "PATCH"])
 def userinfo(request: HttpRequest) -> HttpResponse:
@@ -331,6 +338,7 @@ def _patch_metadata(request, user, service, scopes) -> HttpResponse:
     return _no_store(HttpResponse(status=204))
 
 
+@lean_endpoint
 @csrf_exempt
 @require_POST
 def revoke(request: HttpRequest) -> HttpResponse:
