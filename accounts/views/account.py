@@ -14,8 +14,8 @@ from accounts.services import changes, sign_up
 from accounts.services.browsers import forget_browsers
 from accounts.services.codes import send_email_code, send_phone_code
 from accounts.views.common import (
-    CODE_ERRORS,
     code_page,
+    confirm_code,
     page,
     phone_code_sent_to,
     resend_code,
@@ -84,12 +84,13 @@ def confirm_new_email(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:change_email")
     form = SecurityCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = sign_up.confirm_email(request, email_code, form.cleaned_data["code"])
+        result = confirm_code(
+            request, form, lambda code: sign_up.confirm_email(request, email_code, code)
+        )
         if result == "ok":
             EmailCode.objects.filter(pk=email_code.pk).delete()
             flash.success(request, "Your email address has been changed")
             return redirect("accounts:home")
-        form.add_error("code", CODE_ERRORS[result])
     return code_page(
         request,
         form,
@@ -148,11 +149,12 @@ def confirm_new_phone(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:change_phone")
     form = SecurityCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = sign_up.confirm_phone(request, device, form.cleaned_data["code"])
+        result = confirm_code(
+            request, form, lambda code: sign_up.confirm_phone(request, device, code)
+        )
         if result == "ok":
             flash.success(request, "Your phone number has been changed")
             return redirect("accounts:home")
-        form.add_error("code", CODE_ERRORS[result])
     return code_page(
         request,
         form,

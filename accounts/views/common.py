@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from accounts.phones import display
+from accounts.services import limits
 from accounts.services.codes import may_send_again
 
 CODE_ERRORS = {
@@ -14,6 +15,25 @@ CODE_ERRORS = {
     "void": "You entered a wrong security code too many times. Ask for a new code",
 }
 TOO_MANY_CODES = "You have asked for too many codes. Wait 15 minutes and try again"
+TOO_MANY_CODE_TRIES = "You have entered too many codes. Wait 15 minutes"
+
+
+def confirm_code(request, form, confirm) -> str | None:
+    """Check the code in a valid ``form`` with ``confirm(code)``, unless this address has
+    entered too many codes lately (for any login: guessing across logins is refused too).
+
+    Returns ``confirm``'s outcome ("ok", "wrong", "expired", "void"), or None when refused.
+    A code that is not right counts against the address and is explained on the form.
+    """
+    address = limits.address_key(request)
+    if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
+        form.add_error("code", TOO_MANY_CODE_TRIES)
+        return None
+    result = confirm(form.cleaned_data["code"])
+    if result != "ok":
+        limits.CODE_TRIES_PER_ADDRESS.hit(address)
+        form.add_error("code", CODE_ERRORS[result])
+    return result
 
 
 def page(request, template: str, context: dict | None = None, *, status: int = 200):

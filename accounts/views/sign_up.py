@@ -11,8 +11,8 @@ from accounts.models import EmailCode, PhoneDevice, User
 from accounts.services import limits, sign_in, sign_up
 from accounts.services.codes import send_email_code, send_phone_code
 from accounts.views.common import (
-    CODE_ERRORS,
     code_page,
+    confirm_code,
     page,
     phone_code_sent_to,
     resend_code,
@@ -79,17 +79,13 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:create")
     form = SecurityCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = limits.address_key(request)
-        if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
-            form.add_error("code", "You have entered too many codes. Wait 15 minutes")
-        else:
-            result = sign_up.confirm_email(request, email_code, form.cleaned_data["code"])
-            if result == "ok":
-                email_code.refresh_from_db()
-                _save_state(request, user=email_code.user_id)
-                return redirect("accounts:phone")
-            limits.CODE_TRIES_PER_ADDRESS.hit(address)
-            form.add_error("code", CODE_ERRORS[result])
+        result = confirm_code(
+            request, form, lambda code: sign_up.confirm_email(request, email_code, code)
+        )
+        if result == "ok":
+            email_code.refresh_from_db()
+            _save_state(request, user=email_code.user_id)
+            return redirect("accounts:phone")
     return code_page(
         request,
         form,
@@ -151,19 +147,15 @@ def confirm_phone(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:create")
     form = SecurityCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = limits.address_key(request)
-        if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
-            form.add_error("code", "You have entered too many codes. Wait 15 minutes")
-        else:
-            result = sign_up.confirm_phone(request, device, form.cleaned_data["code"])
-            if result == "ok":
-                next_url = _state(request).get("next")
-                request.session.pop(SESSION_KEY, None)
-                sign_in.complete_sign_in(request, device.user, device=device)
-                flash.success(request, "You have created your NHS login")
-                return redirect(next_url or "accounts:home")
-            limits.CODE_TRIES_PER_ADDRESS.hit(address)
-            form.add_error("code", CODE_ERRORS[result])
+        result = confirm_code(
+            request, form, lambda code: sign_up.confirm_phone(request, device, code)
+        )
+        if result == "ok":
+            next_url = _state(request).get("next")
+            request.session.pop(SESSION_KEY, None)
+            sign_in.complete_sign_in(request, device.user, device=device)
+            flash.success(request, "You have created your NHS login")
+            return redirect(next_url or "accounts:home")
     return code_page(
         request,
         form,

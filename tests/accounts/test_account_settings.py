@@ -95,6 +95,39 @@ def test_a_wrong_code_does_not_change_the_phone(phone_patient):
     assert phone_patient.phone_number == "+447400123456"
 
 
+@pytest.mark.parametrize("what", ["email", "phone"])
+def test_codes_guessed_from_one_address_are_refused_on_the_change_pages(
+    phone_patient, monkeypatch, what
+):
+    """Each code is voided after 5 wrong tries; asking for new ones does not give an address
+    more guesses than the per-address limit (the same one sign-up has)."""
+    from accounts.services import limits
+    from core.ratelimit import Limit
+
+    monkeypatch.setattr(limits, "CODE_TRIES_PER_ADDRESS", Limit("code-tries-address", 3, 900))
+    client = signed_in_client(phone_patient)
+    if what == "email":
+        start = ("accounts:change_email", {"email": "guess@example.com"})
+        confirm, recipient = "accounts:confirm_new_email", "guess@example.com"
+    else:
+        start = ("accounts:change_phone", {"kind": "landline", "number": VALID_LANDLINE})
+        confirm, recipient = "accounts:confirm_new_phone", "+441134960000"
+    client.post(reverse(start[0]), start[1])
+    right = latest_code(recipient)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(3):
+        response = client.post(reverse(confirm), {"code": wrong})
+        assert "not right" in response.content.decode()
+
+    response = client.post(reverse(confirm), {"code": right})
+
+    assert response.status_code == 200
+    assert "You have entered too many codes" in response.content.decode()
+    phone_patient.refresh_from_db()
+    assert phone_patient.email != "guess@example.com"
+    assert phone_patient.phone_number == "+447400123456"
+
+
 def test_changing_the_password_asks_for_the_current_one(phone_patient):
     client = signed_in_client(phone_patient)
     response = client.post(
