@@ -83,3 +83,18 @@ def build_check(
         services.choose_digits_way(check, way)
         services.add_media(check, "video", uploads.clean_video_bytes(video or clip()))
     return check
+
+
+@pytest.fixture
+def submit(django_capture_on_commit_callbacks):
+    """Send a check as the patient's "Send" does, running what waits for the commit."""
+    from verification.idchecks import services
+
+    def _submit(check):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.submit(check)
+        check.refresh_from_db()
+        check.user.refresh_from_db()
+        return check
+
+    return _submit

@@ -18,18 +18,6 @@ from verification.idchecks import services
 from verification.models import AutomatedCheck, IdCheck
 
 
-@pytest.fixture
-def submit(django_capture_on_commit_callbacks):
-    def _submit(check):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.submit(check)
-        check.refresh_from_db()
-        check.user.refresh_from_db()
-        return check
-
-    return _submit
-
-
 def outcomes(check) -> dict:
     return {r.name: r.outcome for r in check.results.all()}
 

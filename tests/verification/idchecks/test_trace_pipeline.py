@@ -31,18 +31,6 @@ from verification.idchecks import services
 from verification.models import IdCheck, Identity
 
 
-@pytest.fixture
-def submit(django_capture_on_commit_callbacks):
-    def _submit(check):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.submit(check)
-        check.refresh_from_db()
-        check.user.refresh_from_db()
-        return check
-
-    return _submit
-
-
 def trace_result(check):
     return check.results.get(name="nhs_record")
 
