@@ -20,6 +20,7 @@ from accounts.models import ProofingLevel, User
 from accounts.services import set_proofing_level
 from core import audit
 from core.ratelimit import Limit
+from verification.ages import old_enough_for_p9
 from verification.gp_online import events
 from verification.models import (
     Identity,
@@ -180,17 +181,10 @@ def _identity_of(user) -> Identity | None:
     return Identity.objects.filter(user=user).first()
 
 
-def is_old_enough(birth_date: datetime.date, today: datetime.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    born = birth_date
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return age >= settings.P9_MINIMUM_AGE
-
-
 def too_young_for_p9(user) -> bool:
     """True if we already know (from the P5 identity) that the patient is under the minimum."""
     identity = _identity_of(user)
-    return identity is not None and not is_old_enough(identity.birth_date)
+    return identity is not None and not old_enough_for_p9(identity.birth_date)
 
 
 def is_locked(request) -> bool:
@@ -258,7 +252,7 @@ def use_details(
             # Someone else has already proved they are this person.
             return _refuse(request, "identity_in_use")
 
-    if not is_old_enough(patient.birth_date):
+    if not old_enough_for_p9(patient.birth_date):
         audit.record(events.TOO_YOUNG, request=request, user=user, route=ROUTE)
         return Outcome.TOO_YOUNG
 
@@ -317,7 +311,7 @@ def fast_track_offer(user) -> FastTrackOffer | None:
     if not (user.phone_verified and user.phone_kind == User.PhoneKind.MOBILE and user.phone_number):
         return None
     identity = _identity_of(user)
-    if identity is None or not is_old_enough(identity.birth_date):
+    if identity is None or not old_enough_for_p9(identity.birth_date):
         return None
     candidates = OnlineRegistrationDetails.objects.current().filter(
         patient__nhs_number_index=identity.nhs_number_index,

@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.models import ProofingLevel
 from accounts.services import set_proofing_level
 from core import audit, notifications
+from verification.ages import old_enough_for_p9
 from verification.demographics.normalise import nation_for_postcode
 from verification.idchecks import checks, events, messages, storage, trace
 from verification.idchecks.uploads import CleanImage, CleanVideo
@@ -56,7 +57,7 @@ def why_not_eligible(user) -> str | None:
     if user.has_level(ProofingLevel.P9):
         return "proved"
     identity = identity_of(user)
-    if identity is not None and identity.age_on(timezone.localdate()) < settings.P9_MINIMUM_AGE:
+    if identity is not None and not old_enough_for_p9(identity.birth_date):
         return "too_young"
     return None
 

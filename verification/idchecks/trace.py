@@ -14,12 +14,12 @@ and only then is the record kept on the check (encrypted, and only what an ``Ide
 holds) for the decision to turn into the patient's ``Identity``.
 """
 
-import datetime
 import json
 
 from django.conf import settings
 
 from verification import demographics
+from verification.ages import old_enough_for_p9
 from verification.demographics.normalise import nation_for_postcode
 from verification.demographics.types import (
     DemographicsUnavailable,
@@ -36,15 +36,6 @@ UNAVAILABLE = "unavailable"
 
 # The demographics service could not answer: the task tries again later (with back-off).
 TraceUnavailable = DemographicsUnavailable
-
-
-def age_on(born: datetime.date, day: datetime.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def too_young(born: datetime.date | None, today: datetime.date | None = None) -> bool:
-    today = today or datetime.date.today()
-    return born is not None and age_on(born, today) < settings.P9_MINIMUM_AGE
 
 
 def _queries(check: IdCheck, reading: MrzReading | None) -> tuple[list[TraceQuery], str]:
@@ -126,7 +117,7 @@ def trace_check(check: IdCheck, reading: MrzReading | None, today=None) -> Resul
     if Identity.for_nhs_number(record.nhs_number).exclude(user=check.user).exists():
         details["trace"] = "duplicate"
         return Result(FAIL, 1.0, "The NHS record is already linked to another NHS login", details)
-    if too_young(record.birth_date, today):
+    if not old_enough_for_p9(record.birth_date, today):
         details["under_minimum_age"] = True
         return Result(
             FAIL,

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.ratelimit import Limit
 from verification import uplift
-from verification.idchecks import forms, services, steps, trace
+from verification.ages import old_enough_for_p9
+from verification.idchecks import forms, services, steps
 from verification.models import IdCheck
 
 UPLOADS = Limit("idcheck-upload", settings.P9_UPLOADS_PER_HOUR, 3600)
@@ -116,7 +116,7 @@ def details_birth_date(request: HttpRequest) -> HttpResponse:
         return {"birth_date": datetime.date.fromisoformat(born)} if born else {}
 
     def store(check, data):
-        if trace.too_young(data["birth_date"], timezone.localdate()):
+        if not old_enough_for_p9(data["birth_date"]):
             return _cannot_start(request, "too_young")  # nothing is stored
         services.enter_details(check, birth_date=data["birth_date"].isoformat())
         return None

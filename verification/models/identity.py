@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from core.crypto import EncryptedTextField, blind_index
+from verification import ages
 
 NHS_NUMBER_INDEX = "nhs_number"
 
@@ -54,5 +55,4 @@ class Identity(models.Model):
         return cls.objects.filter(nhs_number_index=blind_index(nhs_number, NHS_NUMBER_INDEX))
 
     def age_on(self, day) -> int:
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return ages.age_on(self.birth_date, day)

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.crypto import EncryptedTextField, blind_index
+from verification import ages
 from verification.models.identity import NHS_NUMBER_INDEX
 
 
@@ -84,8 +85,7 @@ class RegisteredPatient(models.Model):
         super().save(*args, **kwargs)
 
     def age_on(self, day) -> int:
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return ages.age_on(self.birth_date, day)
 
 
 class PracticeStaff(models.Model):
