@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_otp.models import Device
 from django_otp.util import random_number_token
 
+from core import rows
 from core.crypto import blind_index
 
 
@@ -107,18 +108,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def signing_in(cls, pk: int) -> "User | None":
         """The active login ``pk`` with ``last_login`` set to now, in one statement
         (``UPDATE ... RETURNING``, PostgreSQL and SQLite >= 3.35), or None."""
-        table = cls._meta.db_table
-        found = list(
-            cls.objects.raw(
-                f'UPDATE "{table}" SET "last_login" = %s '  # noqa: S608 - the table name only
-                'WHERE "id" = %s AND "is_active" RETURNING *',
-                [_db_datetime(cls, timezone.now()), pk],
-            )
+        user = rows.fetch_one(
+            cls,
+            f'UPDATE "{cls._meta.db_table}" SET "last_login" = %s '  # noqa: S608 - table name
+            'WHERE "id" = %s AND "is_active" RETURNING {columns}',
+            [_db_datetime(cls, timezone.now()), pk],
         )
-        if not found:
-            return None
-        user = found[0]
-        user._last_login_written = True
+        if user is not None:
+            user._last_login_written = True
         return user
 
     def save(self, *args, update_fields=None, **kwargs):
@@ -215,18 +212,16 @@ class PhoneDevice(OneTimeCode, Device):
         the code to send, or None when the patient has no confirmed device."""
         code = random_number_token(CODE_LENGTH)
         table = cls._meta.db_table
-        found = list(
-            cls.objects.raw(
-                f'UPDATE "{table}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
-                '"wrong_tries" = 0 WHERE "id" = ('
-                f'SELECT "id" FROM "{table}" WHERE "user_id" = %s AND "confirmed" '
-                'ORDER BY "id" LIMIT 1) RETURNING *',
-                [_hash_code(code), _db_datetime(cls, timezone.now() + CODE_LIFETIME), user.pk],
-            )
+        device = rows.fetch_one(
+            cls,
+            f'UPDATE "{table}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
+            '"wrong_tries" = 0 WHERE "id" = ('
+            f'SELECT "id" FROM "{table}" WHERE "user_id" = %s AND "confirmed" '
+            'ORDER BY "id" LIMIT 1) RETURNING {columns}',
+            [_hash_code(code), _db_datetime(cls, timezone.now() + CODE_LIFETIME), user.pk],
         )
-        if not found:
+        if device is None:
             return None
-        device = found[0]
         device.user = user  # the code message names its user: no second query for it
         return device, code
 
@@ -245,6 +240,33 @@ class PhoneDevice(OneTimeCode, Device):
                 valid_until__gte=timezone.now(),
             ).update(code_hash="", valid_until=None)
         )
+
+    @classmethod
+    def sign_in_with_code(cls, pk: int, user_id: int, code: str) -> "User | None":
+        """When ``code`` is the right, live code of this confirmed device and login
+        ``user_id`` is active: use the code up and return the login with ``last_login`` set,
+        as ``use_right_code`` then ``User.signing_in`` would. On PostgreSQL that is one
+        statement (the code's UPDATE feeds the login's). None tells nothing, as for
+        ``use_right_code`` (a right code for a deactivated login is used up all the same)."""
+        connection = connections[router.db_for_write(cls)]
+        if connection.vendor != "postgresql":
+            if not cls.use_right_code(pk, user_id, code):
+                return None
+            return User.signing_in(user_id)
+        now = timezone.now()
+        user = rows.fetch_one(
+            User,
+            "WITH used AS ("  # noqa: S608 - table names only
+            f'UPDATE "{cls._meta.db_table}" SET "code_hash" = \'\', "valid_until" = NULL '
+            'WHERE "id" = %s AND "user_id" = %s AND "confirmed" AND "code_hash" = %s '
+            'AND "valid_until" >= %s RETURNING "user_id") '
+            f'UPDATE "{User._meta.db_table}" SET "last_login" = %s '
+            'WHERE "id" = (SELECT "user_id" FROM used) AND "is_active" RETURNING {columns}',
+            [pk, user_id, _hash_code((code or "").strip()), now, now],
+        )
+        if user is not None:
+            user._last_login_written = True
+        return user
 
 
 class EmailCode(OneTimeCode):

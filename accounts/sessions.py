@@ -10,7 +10,8 @@ pending step between password and code moved out of the session, ADR 0012):
 - ``cycle_key()`` (``login()`` gives a signed-in session a new key) no longer inserts an empty
   row and then updates it at the end of the response: the row is inserted once, by that save;
 - a save is one UPDATE (or INSERT) rather than BEGIN, statement, COMMIT, and deleting a
-  session is one DELETE rather than a SELECT and a DELETE.
+  session is one DELETE rather than a SELECT and a DELETE;
+- the INSERT is written by ``core.rows.insert`` (SQL built once, not compiled per save).
 """
 
 import logging
@@ -19,6 +20,8 @@ from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.db import IntegrityError, connections, router, transaction
 from django.utils.crypto import get_random_string
+
+from core import rows
 
 logger = logging.getLogger("django.contrib.sessions")
 
@@ -82,9 +85,9 @@ class SessionStore(CachedDBStore):
             if connections[using].in_atomic_block:
                 # A savepoint, so a clash does not break the surrounding transaction.
                 with transaction.atomic(using=using):
-                    obj.save(force_insert=True, using=using)
+                    rows.insert(obj, using)
             else:
-                obj.save(force_insert=True, using=using)  # one statement: atomic by itself
+                rows.insert(obj, using)  # one statement: atomic by itself
         except IntegrityError:
             raise CreateError from None
 

@@ -269,6 +269,17 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def _hash_meter(folder: Path) -> tuple[float, int]:
+    """CPU seconds the workers have spent in Argon2id verifications, and how many they did
+    (bench/gunicorn_hash_meter.py)."""
+    seconds = hashes = 0
+    for path in folder.glob("*.json"):
+        meter = json.loads(path.read_text())
+        seconds += meter["cpu_seconds"]
+        hashes += meter["hashes"]
+    return seconds, hashes
+
+
 def _cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -394,6 +405,7 @@ def load_main(args) -> None:
     _setup_django(_environment())
     users = json.loads(args.users)
     run_load(args.port, users, args.clients, 3)  # warm up
+    print("timing", flush=True)
     result = run_load(args.port, users, args.clients, args.seconds)
     print(json.dumps(result))
 
@@ -435,6 +447,10 @@ def main() -> None:
     breakdown = request_breakdown(users)
     trips = round_trips(users)
 
+    meter_dir = Path(env["DATA_DIR"]) / "hash-meter"
+    meter_dir.mkdir(parents=True, exist_ok=True)
+    for stale in meter_dir.glob("*.json"):
+        stale.unlink()
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -445,9 +461,12 @@ def main() -> None:
             "2",
             "--log-level",
             "warning",
+            "--no-control-socket",
+            "--config",
+            str(ROOT / "bench" / "gunicorn_hash_meter.py"),
         ],
         cwd=ROOT,
-        env=env,
+        env={**env, "BENCH_HASH_METER_DIR": str(meter_dir)},
         start_new_session=True,
     )
     try:
@@ -481,12 +500,16 @@ def main() -> None:
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
+            text=True,
         )
-        # The load process warms up for 3 seconds first; measure CPU over the timed part only.
-        time.sleep(3.5)
-        cpu_before = _cpu_seconds(workers)
+        # The load process warms up first and says when the timed part starts: CPU and hash
+        # time are measured over the timed part only.
+        line = load.stdout.readline().strip()
+        if line != "timing":
+            raise RuntimeError(f"the load process said {line!r}")
+        cpu_before, hash_before = _cpu_seconds(workers), _hash_meter(meter_dir)
         out, _ = load.communicate(timeout=args.seconds + 120)
-        cpu_after = _cpu_seconds(workers)
+        cpu_after, hash_after = _cpu_seconds(workers), _hash_meter(meter_dir)
         result = json.loads(out)
     finally:
         os.killpg(server.pid, 15)
@@ -497,6 +520,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
     rate = done / result["elapsed"]
     cpu_ms = (cpu_after - cpu_before) * 1000 / max(done, 1)
+    served_hashes = hash_after[1] - hash_before[1]
+    served_hash_ms = (hash_after[0] - hash_before[0]) * 1000 / max(served_hashes, 1)
     lat = sorted(result["latencies"])
     print(
         f"load average before/after: {load_before} / {os.getloadavg()[0]:.1f} "
@@ -518,8 +543,20 @@ def main() -> None:
         f"Argon2id verification (m=7 MiB, t=5, p=1): {hash_ms:.1f} ms CPU "
         f"({hash_wall_ms:.1f} ms wall)"
     )
+    print(
+        f"Argon2id verification inside the workers during the run: {served_hash_ms:.1f} ms CPU "
+        f"({served_hashes} hashes; the cores are shared, so each costs more than alone)"
+    )
     print(f"gunicorn CPU per sign-in:      {cpu_ms:.1f} ms")
-    print(f"non-hash CPU per sign-in:      {cpu_ms - hash_ms:.1f} ms  (target <= 10 ms)")
+    non_hash_ms = cpu_ms - served_hash_ms * served_hashes / max(done, 1)
+    print(
+        f"non-hash CPU per sign-in:      {non_hash_ms:.1f} ms  "
+        "(target <= 10 ms; the workers' CPU less the hashing they metered)"
+    )
+    print(
+        f"  less the quiet hash instead: {cpu_ms - hash_ms:.1f} ms  (counts the hash's slowdown "
+        "under load as non-hash work)"
+    )
     print("CPU per step, in-process (includes the one Argon2id hash in POST password):")
     for step, ms in breakdown.items():
         print(f"  {step:<18} {ms:6.1f} ms")

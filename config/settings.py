@@ -268,7 +268,13 @@ CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # A notification stored but never picked up (its task lost on the way) is queued again.
+    "core-queue-stalled-notifications": {
+        "task": "core.tasks.queue_stalled_notifications",
+        "schedule": timedelta(minutes=1),
+    },
+}
 
 # django-allauth: we use its account machinery through adapter and forms; see accounts/.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"

@@ -7,6 +7,7 @@ reasons and counts only.
 
 from dataclasses import dataclass
 
+from core import rows
 from core.models import AuditEvent
 
 
@@ -45,13 +46,15 @@ def record(event: str, *, request=None, user=None, actor=None, **details) -> Aud
     if actor is None and signed_in is not None and signed_in.is_authenticated:
         actor = signed_in
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
-    return AuditEvent.objects.create(
-        event=event,
-        user=user,
-        actor=actor,
-        ip_address=client_address(request),
-        user_agent=user_agent,
-        details=details,
+    return rows.insert(
+        AuditEvent(
+            event=event,
+            user=user,
+            actor=actor,
+            ip_address=client_address(request),
+            user_agent=user_agent,
+            details=details,
+        )
     )
 
 

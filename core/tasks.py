@@ -1,5 +1,6 @@
 import json
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.db import transaction
@@ -52,3 +53,32 @@ def deliver_notification(self, notification_id: str) -> None:
         delivered_at=timezone.now(),
         provider_reference=reference,
     )
+
+
+# A notification whose task never reached a worker (Redis was unreachable when its
+# transaction committed) still has no attempts after this long: queue it again. Long enough
+# that a busy queue is not doubled, short enough that a security code is still worth sending.
+STALLED_AFTER = timedelta(minutes=2)
+GIVE_UP_AFTER = timedelta(days=1)
+
+
+@shared_task(ignore_result=True)
+def queue_stalled_notifications() -> int:
+    """Queue the delivery of notifications that were stored but never picked up. Returns how
+    many were queued again (ids only are logged)."""
+    from core import queue
+
+    now = timezone.now()
+    stalled = list(
+        Notification.objects.filter(
+            status=Notification.Status.QUEUED,
+            attempts=0,
+            created_at__lt=now - STALLED_AFTER,
+            created_at__gte=now - GIVE_UP_AFTER,
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in stalled:
+        queue.enqueue(deliver_notification, str(pk))
+    if stalled:
+        logger.warning("queued %d stalled notifications again", len(stalled))
+    return len(stalled)
