@@ -1,6 +1,7 @@
 """Small helpers the account pages share."""
 
 from django.contrib import messages as flash
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -8,6 +9,7 @@ from accounts.models import User
 from accounts.phones import display
 from accounts.services import limits
 from accounts.services.codes import may_send_again
+from core.pages import shared_page
 
 CODE_ERRORS = {
     "wrong": "The security code is not right. Check it and try again",
@@ -36,14 +38,21 @@ def confirm_code(request, form, confirm) -> str | None:
     return result
 
 
-def page(request, template: str, context: dict | None = None, *, status: int = 200):
-    """Render a page; ``has_errors`` puts "Error:" in the title when a form has errors."""
+def page(request, template: str, context: dict | None = None, *, status: int = 200, shared=False):
+    """Render a page; ``has_errors`` puts "Error:" in the title when a form has errors.
+
+    ``shared``: the page shows nothing personal, so for a signed-out visitor its HTML may come
+    from the copy this process keeps (``core.pages``)."""
     context = dict(context or {})
     forms = [v for v in context.values() if hasattr(v, "errors") and hasattr(v, "is_bound")]
     context.setdefault("has_errors", any(f.is_bound and f.errors for f in forms))
     # A connected service may ask us to hide "create an NHS login" (allow_registration=false);
     # the provider notes that in the session (connected_services.views.provider).
     context.setdefault("allow_registration", request.session.get("oidc_allow_registration", True))
+    if shared and request.method == "GET":
+        html = shared_page(request, template, context)
+        if html is not None:
+            return HttpResponse(html, status=status)
     return render(request, template, context, status=status)
 
 

@@ -68,7 +68,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 },
             )
             return response
-    return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url})
+    return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url}, shared=True)
 
 
 def _pending_user(request) -> User | None:
@@ -162,6 +162,7 @@ def security_code(request: HttpRequest) -> HttpResponse:
             "resend_text": "Send a new code",
             "title": "Enter the security code",
         },
+        shared=True,  # names only the last 3 digits of the phone
     )
 
 
