@@ -105,3 +105,17 @@ def test_a_session_deleted_elsewhere_is_not_silently_recreated():
     session["a"] = 2
     with pytest.raises(UpdateError):
         session.save()
+
+
+def test_session_keys_are_32_characters_each_equally_likely():
+    from collections import Counter
+
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+
+    keys = [SessionStore()._get_new_session_key() for _ in range(2000)]
+    assert len(set(keys)) == len(keys)
+    assert all(len(key) == 32 and set(key) <= set(VALID_KEY_CHARS) for key in keys)
+    counts = Counter("".join(keys))
+    expected = 2000 * 32 / 36  # ~1778 of each character
+    # chi-squared with 35 degrees of freedom: above 80 happens about once in 30,000 runs
+    assert sum((counts[c] - expected) ** 2 / expected for c in VALID_KEY_CHARS) < 80
