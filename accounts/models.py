@@ -226,6 +226,45 @@ class PhoneDevice(OneTimeCode, Device):
         return device, code
 
     @classmethod
+    def new_code_sent(cls, user: User, notification_for) -> "PhoneDevice | None":
+        """On PostgreSQL, ``new_code_for`` and the INSERT of the message that sends the code,
+        in one statement: ``notification_for(code)`` makes the (unsaved) message for the
+        number and kind of phone the login records, and the code is changed and the message
+        written only if the patient's confirmed device (as ``new_code_for`` picks it) has that
+        number and kind. Returns the device, its message as ``device.notification``; None
+        when nothing was changed (another database, or no such device): use
+        ``new_code_for``."""
+        connection = connections[router.db_for_write(cls)]
+        if connection.vendor != "postgresql" or not user.phone_number:
+            return None
+        code = random_number_token(CODE_LENGTH)
+        notification = notification_for(code)
+        table, placeholders, values = rows.insert_parts(notification)
+        own = cls._meta.db_table
+        device = rows.fetch_one(
+            cls,
+            f'WITH device AS (UPDATE "{own}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
+            f'"wrong_tries" = 0 WHERE "id" = (SELECT "id" FROM "{own}" WHERE "user_id" = %s '
+            'AND "confirmed" ORDER BY "id" LIMIT 1) AND "number" = %s AND "kind" = %s '
+            "RETURNING {columns}), "
+            f"sent AS (INSERT INTO {table} SELECT {placeholders} FROM device) "
+            "SELECT {columns} FROM device",
+            [
+                _hash_code(code),
+                timezone.now() + CODE_LIFETIME,
+                user.pk,
+                user.phone_number,
+                user.phone_kind,
+                *values,
+            ],
+        )
+        if device is None:
+            return None
+        device.user = user
+        device.notification = rows.inserted(notification)
+        return device
+
+    @classmethod
     def use_right_code(cls, pk: int, user_id: int, code: str) -> bool:
         """Use up ``code`` on this confirmed device if it is the right, live code, in one
         statement (no transaction or row lock needed: the UPDATE re-checks its conditions on

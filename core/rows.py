@@ -57,15 +57,36 @@ def insert(instance, using: str | None = None):
     using = using or router.db_for_write(model, instance=instance)
     connection = connections[using]
     sql, fields, returning = _statement(model, connection)
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, _values(instance, fields, connection))
         if returning:
             instance.pk = cursor.fetchone()[0]
+    return inserted(instance, using)
+
+
+def _values(instance, fields, connection) -> list:
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def insert_parts(instance, using: str | None = None) -> tuple[str, str, list]:
+    """``insert``'s table with its column list, the placeholders and the parameters, for a
+    caller that writes the row in a statement of its own (``INSERT INTO <table (columns)>
+    SELECT <placeholders> FROM ...``). The instance's id must be set already; call
+    ``inserted`` once the statement has run."""
+    model = type(instance)
+    connection = connections[using or router.db_for_write(model, instance=instance)]
+    _sql, fields, returning = _statement(model, connection)
+    if returning:
+        raise TypeError(f"{model.__name__}'s id is made by the database")
+    quote = connection.ops.quote_name
+    table = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    return table, ", ".join(["%s"] * len(fields)), _values(instance, fields, connection)
+
+
+def inserted(instance, using: str | None = None):
+    """Mark ``instance`` as saved (its row written by ``insert`` or with ``insert_parts``)."""
     instance._state.adding = False
-    instance._state.db = using
+    instance._state.db = using or router.db_for_write(type(instance), instance=instance)
     return instance
 
 

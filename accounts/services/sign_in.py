@@ -16,7 +16,7 @@ from accounts.authentication import (
 )
 from accounts.models import PhoneDevice, RememberedBrowser, User
 from accounts.services import limits
-from accounts.services.codes import send_phone_code
+from accounts.services.codes import send_new_phone_code, send_phone_code
 from core import audit, rows
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -100,10 +100,8 @@ def phone_device(user: User) -> PhoneDevice | None:
 
 def send_sign_in_code(user: User) -> PhoneDevice | None:
     """Send a security code to the patient's confirmed phone."""
-    found = PhoneDevice.new_code_for(user)  # one statement in the common case
-    if found is not None:
-        device, code = found
-        send_phone_code(device, code)
+    device = send_new_phone_code(user)  # one statement in the common case
+    if device is not None:
         return device
     device = phone_device(user)
     if device is not None:

@@ -5,7 +5,7 @@ from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -19,6 +19,7 @@ from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
 from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
 from accounts.views.sign_up import resume_sign_up
+from config.jinja2 import url  # reversed once per process
 from core import audit
 
 
@@ -53,7 +54,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 service.complete_sign_in(request, user, remembered_browser=browser, lock=check.lock)
                 return redirect(next_url or "accounts:home")
             device = service.send_sign_in_code(user)
-            response = redirect("accounts:security_code")
+            response = HttpResponseRedirect(url("accounts:security_code"))
             # What the code page and the code check need, so neither reads the login again.
             pending.keep(
                 request,
@@ -113,7 +114,8 @@ def security_code(request: HttpRequest) -> HttpResponse:
         if check.outcome == "ok":
             user = check.user
             service.complete_sign_in(request, user, device=check.device, lock=check.lock)
-            response = redirect(noted.get("next") or "accounts:home")
+            # A path (``safe_next``) or home: no URL name to try reversing first.
+            response = HttpResponseRedirect(noted.get("next") or url("accounts:home"))
             pending.forget(request, response)
             if form.cleaned_data["remember_browser"]:
                 _browser, token = remember_browser(request, user)

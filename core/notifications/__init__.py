@@ -6,6 +6,6 @@ the configured gateway: GOV.UK Notify when ``NOTIFY_API_KEY`` is set, otherwise 
 """
 
 from core.notifications.messages import MESSAGES, Message, register
-from core.notifications.service import send
+from core.notifications.service import prepare, queue_delivery, send
 
-__all__ = ["MESSAGES", "Message", "register", "send"]
+__all__ = ["MESSAGES", "Message", "prepare", "queue_delivery", "register", "send"]

@@ -14,22 +14,31 @@ def send(message_name: str, recipient: str, personalisation: dict | None = None,
     notification's id. If the task is lost before a worker takes it (Redis unreachable at the
     commit), ``core.tasks.queue_stalled_notifications`` queues it again.
     """
-    from core.tasks import deliver_notification
+    notification = rows.insert(prepare(message_name, recipient, personalisation, user=user))
+    queue_delivery(notification)
+    return notification
 
+
+def prepare(message_name: str, recipient: str, personalisation: dict | None = None, *, user=None):
+    """The unsaved Notification ``send`` stores (for a caller that writes it in a statement
+    of its own, then calls ``queue_delivery``)."""
     message = MESSAGES[message_name]
     personalisation = personalisation or {}
     message.render(personalisation)  # a missing placeholder is a bug: fail at the caller
-    notification = rows.insert(
-        Notification(
-            channel=message.channel,
-            template=message.name,
-            recipient=recipient,
-            personalisation=json.dumps(personalisation),
-            user=user,
-        )
+    return Notification(
+        channel=message.channel,
+        template=message.name,
+        recipient=recipient,
+        personalisation=json.dumps(personalisation),
+        user=user,
     )
+
+
+def queue_delivery(notification: Notification) -> None:
+    """Hand a stored notification's id to the delivery task once its transaction commits."""
+    from core.tasks import deliver_notification
+
     transaction.on_commit(lambda: queue.enqueue(deliver_notification, str(notification.id)))
-    return notification
 
 
 def rendered(notification: Notification) -> tuple[str, str]:

@@ -201,3 +201,44 @@ def test_a_note_left_in_a_session_before_this_change_still_works(client, phone_p
     response = code_step(client, latest_code(phone_patient.phone_number))
     assert response.url == "/prove-who-you-are/"
     assert client.session["_auth_user_id"] == str(phone_patient.pk)
+
+
+def test_the_password_step_costs_two_statements_on_postgresql(client, phone_patient):
+    """The login read, then the new code and the text message that sends it: one statement
+    on PostgreSQL (PhoneDevice.new_code_sent), two elsewhere."""
+    with CaptureQueriesContext(connection) as queries:
+        password_step(client, phone_patient)
+    kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        assert kinds == ["SELECT", "WITH"]
+    else:
+        assert kinds == ["SELECT", "UPDATE", "INSERT"]
+    code = latest_code(phone_patient.phone_number)
+    assert code_step(client, code).url == reverse("accounts:home")
+
+
+def test_a_landline_gets_its_code_by_a_call(client, phone_patient):
+    from accounts.models import PhoneDevice
+    from core.models import Notification
+
+    User.objects.filter(pk=phone_patient.pk).update(phone_kind="landline")
+    PhoneDevice.objects.filter(user=phone_patient).update(kind="landline")
+    password_step(client, phone_patient)
+    sent = Notification.objects.filter(user=phone_patient).latest("created_at")
+    assert sent.channel == "voice" and sent.recipient == phone_patient.phone_number
+    assert code_step(client, latest_code(phone_patient.phone_number)).url == reverse(
+        "accounts:home"
+    )
+
+
+def test_a_device_with_another_number_still_gets_the_code_at_its_own(client, phone_patient):
+    """The one-statement path sends only to the number the login records; a device that
+    differs (an import, a half-finished change) is sent its code as before."""
+    from accounts.models import PhoneDevice
+
+    PhoneDevice.objects.filter(user=phone_patient).update(number="+447400999888")
+    password_step(client, phone_patient)
+    code = latest_code("+447400999888")
+    with pytest.raises(AssertionError):
+        latest_code(phone_patient.phone_number)
+    assert code_step(client, code).url == reverse("accounts:home")
