@@ -281,30 +281,42 @@ class PhoneDevice(OneTimeCode, Device):
         )
 
     @classmethod
-    def sign_in_with_code(cls, pk: int, user_id: int, code: str) -> "User | None":
+    def sign_in_with_code(cls, pk: int, user_id: int, code: str, event=None) -> "User | None":
         """When ``code`` is the right, live code of this confirmed device and login
         ``user_id`` is active: use the code up and return the login with ``last_login`` set,
-        as ``use_right_code`` then ``User.signing_in`` would. On PostgreSQL that is one
-        statement (the code's UPDATE feeds the login's). None tells nothing, as for
-        ``use_right_code`` (a right code for a deactivated login is used up all the same)."""
+        as ``use_right_code`` then ``User.signing_in`` would, and write ``event`` (an unsaved
+        audit event recording the sign-in). On PostgreSQL that is one statement: the code's
+        UPDATE feeds the login's, which feeds the event's INSERT, so a sign-in is never
+        without its event. None tells nothing, as for ``use_right_code`` (a right code for a
+        deactivated login is used up all the same); no event is written then."""
         connection = connections[router.db_for_write(cls)]
         if connection.vendor != "postgresql":
             if not cls.use_right_code(pk, user_id, code):
                 return None
-            return User.signing_in(user_id)
+            user = User.signing_in(user_id)
+            if user is not None and event is not None:
+                rows.insert(event)
+            return user
         now = timezone.now()
+        audit_sql, audit_params = "", []
+        if event is not None:
+            table, placeholders, audit_params = rows.insert_parts(event)
+            audit_sql = f", audit AS (INSERT INTO {table} SELECT {placeholders} FROM signed)"  # noqa: S608
         user = rows.fetch_one(
             User,
-            "WITH used AS ("  # noqa: S608 - table names only
+            "WITH used AS ("  # noqa: S608 - table and column names only
             f'UPDATE "{cls._meta.db_table}" SET "code_hash" = \'\', "valid_until" = NULL '
             'WHERE "id" = %s AND "user_id" = %s AND "confirmed" AND "code_hash" = %s '
-            'AND "valid_until" >= %s RETURNING "user_id") '
-            f'UPDATE "{User._meta.db_table}" SET "last_login" = %s '
-            'WHERE "id" = (SELECT "user_id" FROM used) AND "is_active" RETURNING {columns}',
-            [pk, user_id, _hash_code((code or "").strip()), now, now],
+            'AND "valid_until" >= %s RETURNING "user_id"), '
+            f'signed AS (UPDATE "{User._meta.db_table}" SET "last_login" = %s '
+            'WHERE "id" = (SELECT "user_id" FROM used) AND "is_active" RETURNING {columns})'
+            f"{audit_sql} SELECT {{columns}} FROM signed",
+            [pk, user_id, _hash_code((code or "").strip()), now, now, *audit_params],
         )
         if user is not None:
             user._last_login_written = True
+            if event is not None:
+                rows.inserted(event)
         return user
 
 

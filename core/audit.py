@@ -40,21 +40,25 @@ def record(event: str, *, request=None, user=None, actor=None, **details) -> Aud
     ``user`` is the person it is about; ``actor`` who did it (defaults to the signed-in user of
     ``request``, or nobody for the system). ``details`` are non-personal facts.
     """
+    return rows.insert(prepare(event, request=request, user=user, actor=actor, **details))
+
+
+def prepare(event: str, *, request=None, user=None, actor=None, **details) -> AuditEvent:
+    """The unsaved event ``record`` writes, for a caller that writes it in the same statement
+    as the change it records (``core.rows.insert_parts``)."""
     if event not in EVENT_TYPES:
         raise ValueError(f"unregistered audit event {event!r}")
     signed_in = getattr(request, "user", None)
     if actor is None and signed_in is not None and signed_in.is_authenticated:
         actor = signed_in
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
-    return rows.insert(
-        AuditEvent(
-            event=event,
-            user=user,
-            actor=actor,
-            ip_address=client_address(request),
-            user_agent=user_agent,
-            details=details,
-        )
+    return AuditEvent(
+        event=event,
+        user=user,
+        actor=actor,
+        ip_address=client_address(request),
+        user_agent=user_agent,
+        details=details,
     )
 
 

@@ -71,13 +71,11 @@ def _values(instance, fields, connection) -> list:
 def insert_parts(instance, using: str | None = None) -> tuple[str, str, list]:
     """``insert``'s table with its column list, the placeholders and the parameters, for a
     caller that writes the row in a statement of its own (``INSERT INTO <table (columns)>
-    SELECT <placeholders> FROM ...``). The instance's id must be set already; call
-    ``inserted`` once the statement has run."""
+    SELECT <placeholders> FROM ...``); call ``inserted`` once the statement has run. An id the
+    database makes is not read back: the instance keeps none."""
     model = type(instance)
     connection = connections[using or router.db_for_write(model, instance=instance)]
-    _sql, fields, returning = _statement(model, connection)
-    if returning:
-        raise TypeError(f"{model.__name__}'s id is made by the database")
+    _sql, fields, _returning = _statement(model, connection)
     quote = connection.ops.quote_name
     table = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
     return table, ", ".join(["%s"] * len(fields)), _values(instance, fields, connection)

@@ -36,6 +36,7 @@ class CodeCheck:
     user: User | None = None
     device: PhoneDevice | None = None
     lock: limits.Lock | None = None
+    audited: bool = False  # the "signed in" audit event is written already
 
 
 def check_password(request, *, email: str, password: str) -> PasswordCheck:
@@ -128,11 +129,14 @@ def check_sign_in_code(
         return CodeCheck("locked", lock=lock)
     user = None
     if device_id is not None:
-        user = PhoneDevice.sign_in_with_code(device_id, user_id, code)
+        # The sign-in's audit event, written by the same statement as the sign-in itself.
+        event = audit.prepare(events.SIGNED_IN, request=request, second_factor="security code")
+        event.user_id = event.actor_id = user_id
+        user = PhoneDevice.sign_in_with_code(device_id, user_id, code, event)
     if user is not None:
         # The device as far as this request needs it (django-otp keeps its id in the session).
         device = PhoneDevice(pk=device_id, user=user, confirmed=True)
-        return CodeCheck("ok", user=user, device=device, lock=lock)
+        return CodeCheck("ok", user=user, device=device, lock=lock, audited=True)
     return _check_code_slowly(request, user_id, code, lock)
 
 
@@ -160,10 +164,12 @@ def complete_sign_in(
     device: PhoneDevice | None = None,
     remembered_browser: RememberedBrowser | None = None,
     lock: limits.Lock | None = None,
+    audited: bool = False,
 ):
     """Sign the patient in after a password and either a code to ``device`` or a remembered
     browser. The device is also recorded for django-otp (``request.user.is_verified()``).
-    ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip)."""
+    ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip).
+    ``audited``: the "signed in" audit event was written with the sign-in itself."""
     login(request, user, backend=BACKEND)
     if device is not None:
         otp_login(request, device)
@@ -172,6 +178,8 @@ def complete_sign_in(
     )
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
     limits.clear_sign_in_failures(user.email, lock)
+    if audited:  # by the statement that signed in (check_sign_in_code)
+        return
     audit.record(
         events.SIGNED_IN,
         request=request,

@@ -113,7 +113,9 @@ def security_code(request: HttpRequest) -> HttpResponse:
             return _back_to_sign_in(request)
         if check.outcome == "ok":
             user = check.user
-            service.complete_sign_in(request, user, device=check.device, lock=check.lock)
+            service.complete_sign_in(
+                request, user, device=check.device, lock=check.lock, audited=check.audited
+            )
             # A path (``safe_next``) or home: no URL name to try reversing first.
             response = HttpResponseRedirect(noted.get("next") or url("accounts:home"))
             pending.forget(request, response)
