@@ -97,6 +97,16 @@ REFRESH_TOKEN_SQL = (
     "LEFT JOIN {i_table} ON i.user_id = u.id "
     "WHERE r.token_checksum = %s ORDER BY r.revoked DESC NULLS FIRST LIMIT 1"
 )
+# A refresh grant: the service and the refresh token (as REFRESH_TOKEN_SQL) in one round trip.
+# The refresh-token columns are all NULL if the checksum matches nothing.
+SERVICE_AND_REFRESH_TOKEN_SQL = (
+    "SELECT {s_columns}, {r_columns}, {a_columns}, {u_columns}, {i_columns} FROM {s_table} "
+    "LEFT JOIN {r_table} ON r.id = (SELECT r2.id FROM {r_table_bare} r2 "
+    "WHERE r2.token_checksum = %s ORDER BY r2.revoked DESC NULLS FIRST LIMIT 1) "
+    "LEFT JOIN {a_table} ON a.id = r.access_token_id LEFT JOIN {u_table} ON u.id = r.user_id "
+    "LEFT JOIN {i_table} ON i.user_id = u.id "
+    "WHERE s.client_id = %s"
+)
 GRANT_SQL = (
     "SELECT {g_columns}, {u_columns}, {i_columns} FROM {g_table} "
     "JOIN {u_table} ON u.id = g.user_id LEFT JOIN {i_table} ON i.user_id = u.id "
@@ -109,12 +119,15 @@ def _sql(template: str) -> str:
     for columns in (SERVICE, REFRESH, ACCESS, GRANT, USER, IDENTITY):
         names[f"{columns.alias}_columns"] = columns.select()
         names[f"{columns.alias}_table"] = columns.table()
+        table = connection.ops.quote_name(columns.model._meta.db_table)
+        names[f"{columns.alias}_table_bare"] = table
     return template.format(**names)
 
 
 _service_by_client_id = Query(lambda: _sql(SERVICE_SQL))
 _refresh_token = Query(lambda: _sql(REFRESH_TOKEN_SQL))
 _grant = Query(lambda: _sql(GRANT_SQL))
+_service_and_refresh_token = Query(lambda: _sql(SERVICE_AND_REFRESH_TOKEN_SQL))
 
 
 def _split(row, *parts: Columns):
@@ -130,22 +143,68 @@ def _with_identity(user: User, identity: Identity | None) -> User:
     return user
 
 
+# client_id -> (the service row as the database returned it, the Service made from it).
+_services: dict[str, tuple[tuple, Service]] = {}
+
+
+def _service(values) -> Service:
+    """The Service for a row, made once per process while the row stays exactly the same.
+
+    The whole row is read on every request and compared with the one the cached instance was
+    made from, so any change (a new key, ``is_live`` off, a new redirect URI) is seen at once;
+    what is saved is building the model instance (34 columns) and, through
+    ``Service.public_jwk_set``, parsing its keys. Nothing on the token endpoint writes to the
+    Service instance, so one instance can serve every request."""
+    values = tuple(values)
+    client_id = values[SERVICE.client_id_position]
+    cached = _services.get(client_id)
+    if cached is not None and cached[0] == values:
+        return cached[1]
+    service = SERVICE.load(values)
+    _services[client_id] = (values, service)
+    return service
+
+
+SERVICE.client_id_position = SERVICE.attnames.index("client_id")
+
+
+def forget_cached_services() -> None:
+    _services.clear()
+
+
 def service_by_client_id(client_id: str) -> Service | None:
     """The service registered with this client_id."""
     row = _service_by_client_id.fetchone([client_id])
-    return SERVICE.load(row) if row else None
+    return _service(row) if row else None
+
+
+def _refresh_token_from(row) -> RefreshToken | None:
+    (r, _), (a, _), (u, _), (i, _) = _split(row, REFRESH, ACCESS, USER, IDENTITY)
+    token = REFRESH.load(r)
+    if token is None:
+        return None
+    token.access_token = ACCESS.load(a)
+    token.user = _with_identity(USER.load(u), IDENTITY.load(i))
+    return token
 
 
 def refresh_token(checksum: str) -> RefreshToken | None:
     """The refresh token with this checksum, with its access token, patient and identity."""
     row = _refresh_token.fetchone([checksum])
+    return None if row is None else _refresh_token_from(row)
+
+
+def service_and_refresh_token(
+    client_id: str, checksum: str
+) -> tuple[Service | None, RefreshToken | None]:
+    """``service_by_client_id`` and ``refresh_token`` in one round trip (a refresh grant's
+    client authentication reads both: the token is in the request body). Nothing is decided
+    about the token here; the caller checks it only once the client is authenticated."""
+    row = _service_and_refresh_token.fetchone([checksum, client_id])
     if row is None:
-        return None
-    (r, _), (a, _), (u, _), (i, _) = _split(row, REFRESH, ACCESS, USER, IDENTITY)
-    token = REFRESH.load(r)
-    token.access_token = ACCESS.load(a)
-    token.user = _with_identity(USER.load(u), IDENTITY.load(i))
-    return token
+        return None, None
+    size = len(SERVICE)
+    return _service(row[:size]), _refresh_token_from(row[size:])
 
 
 def grant(code: str) -> Grant | None:

@@ -58,9 +58,14 @@ class NHSLoginValidator(OAuth2Validator):
             return False
         if not body.get("client_assertion"):
             return False
+        find_service = None
+        if body.get("grant_type") == "refresh_token" and body.get("refresh_token"):
+            find_service = self._service_and_refresh_token(body["refresh_token"], request)
         try:
             service = client_assertion.verify(
-                body["client_assertion"], client_id=body.get("client_id") or None
+                body["client_assertion"],
+                client_id=body.get("client_id") or None,
+                find_service=find_service,
             )
         except client_assertion.AssertionError_ as error:
             request.client_authentication_error = str(error)
@@ -68,6 +73,20 @@ class NHSLoginValidator(OAuth2Validator):
         request.client = service
         request.client_id = service.client_id
         return True
+
+    @staticmethod
+    def _service_and_refresh_token(refresh_token: str, request):
+        """A service loader for ``client_assertion.verify`` that also reads the refresh token
+        in the same round trip and keeps it on the request for ``validate_refresh_token``
+        (which checks it only once the client is authenticated)."""
+
+        def find_service(client_id):
+            checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
+            service, token = rows.service_and_refresh_token(client_id, checksum)
+            request.preloaded_refresh_token = (refresh_token, token)
+            return service
+
+        return find_service
 
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         """A public client (opt-in): known, public, and (checked by oauthlib) using PKCE."""
@@ -162,8 +181,11 @@ class NHSLoginValidator(OAuth2Validator):
         DOT's own version loads the patient and the service in further queries; with rotation
         (grace period 0) a revoked token is always a reuse and revokes its whole family.
         """
-        checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
-        rt = rows.refresh_token(checksum)
+        preloaded = getattr(request, "preloaded_refresh_token", None)
+        if preloaded is not None and preloaded[0] == refresh_token:
+            rt = preloaded[1]
+        else:
+            rt = rows.refresh_token(hashlib.sha256(refresh_token.encode()).hexdigest())
         if rt is None:
             return False
         if rt.revoked is not None:
