@@ -8,7 +8,11 @@ JSON fields come back exactly as the ORM returns them), with related objects alr
 so no further query is made when they are read.
 """
 
-from django.db import connection
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.models import DateField, Field, IntegerField
+from psycopg.pq import Format
 
 from accounts.models import User
 from connected_services.models import AccessToken, Grant, RefreshToken, Service
@@ -63,6 +67,29 @@ class Columns:
         return self.model.from_db(conn.alias, self.attnames, values)
 
 
+def cursor(conn):
+    """A cursor for the hot statements. On PostgreSQL it binds parameters on the server
+    (``psycopg.Cursor``) instead of Django's default client-side binding, which quotes every
+    parameter into the SQL text in Python (a tenth of the CPU of a refresh grant's two
+    statements). Statements are not prepared (Django's default, which keeps connection
+    poolers working; preparing saved no client CPU). Otherwise what ``conn.cursor()`` gives:
+    the health check, Django's error wrapping, execute wrappers and query logging."""
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        pg_cursor = psycopg.Cursor(conn.connection)
+        # As Django's create_cursor: datetimes come back in the connection's time zone.
+        tzloader = conn.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if conn.timezone != tzloader.timezone:
+            register_tzloader(conn.timezone, pg_cursor)
+        return conn._prepare_cursor(pg_cursor)
+
+
+TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+
+
 class Query:
     """SQL built from the models once per process (per database vendor)."""
 
@@ -71,12 +98,13 @@ class Query:
         self._sql: dict[str, str] = {}
 
     def fetchone(self, params):
-        sql = self._sql.get(connection.vendor)
+        conn = connections[DEFAULT_DB_ALIAS]
+        sql = self._sql.get(conn.vendor)
         if sql is None:
-            sql = self._sql[connection.vendor] = self._build()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
+            sql = self._sql[conn.vendor] = self._build()
+        with cursor(conn) as c:
+            c.execute(sql, params)
+            return c.fetchone()
 
 
 SERVICE = Columns(Service, "s")
@@ -234,6 +262,65 @@ def _insert_values(instance, fields) -> list:
     return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
 
 
+# Field types whose ``get_db_prep_save`` gives back the value unchanged on PostgreSQL for the
+# values Python code puts on a model (str, int, aware datetime, UUID, None): psycopg adapts
+# them itself. Integer fields are wrapped in psycopg's Int2/Int4/Int8 by Django (the
+# operations' ``integerfield_type_map``). Anything else (JSON, encrypted, ...) still goes
+# through the field.
+_PLAIN_ON_POSTGRESQL = frozenset(
+    {"BooleanField", "CharField", "DateTimeField", "TextField", "UUIDField"}
+)
+
+
+def _prepare_step(field, conn):
+    """How to get ``field.get_db_prep_save(field.pre_save(obj, True), conn)`` cheaply:
+    ``(attname, None)`` for the attribute as it is, ``(attname, wrap)`` for ``wrap(value)``
+    unless None, or ``(attname, field)`` for the field's own methods."""
+    if conn.vendor != "postgresql" or type(field).pre_save is not _base_pre_save(field):
+        return field.attname, field
+    if field.is_relation:
+        target = field.target_field
+        if target.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
+            return field.attname, None  # validate_autopk_value: unchanged on PostgreSQL
+        return field.attname, field
+    internal_type = field.get_internal_type()
+    if internal_type in _PLAIN_ON_POSTGRESQL:
+        return field.attname, None
+    wrap = getattr(conn.ops, "integerfield_type_map", {}).get(internal_type)
+    if wrap is not None and type(field).get_db_prep_value is IntegerField.get_db_prep_value:
+        return field.attname, wrap
+    return field.attname, field
+
+
+def _base_pre_save(field):
+    """``Field.pre_save`` (the attribute as it is), or ``DateField.pre_save`` for a date
+    without ``auto_now``/``auto_now_add`` (which then does the same)."""
+    if isinstance(field, DateField) and not (field.auto_now or field.auto_now_add):
+        return type(field).pre_save
+    return Field.pre_save
+
+
+class InsertPlan:
+    """``_insert_values`` with the per-field work decided once (``_prepare_step``): most
+    fields' values are read straight off the instance; the others (``auto_now`` dates, the
+    token checksum, JSON) go through ``pre_save`` and ``get_db_prep_save`` as before."""
+
+    def __init__(self, fields, conn):
+        self.steps = [_prepare_step(field, conn) for field in fields]
+
+    def values(self, instance, conn) -> list:
+        values = []
+        for attname, how in self.steps:
+            if how is None:
+                values.append(getattr(instance, attname))
+            elif isinstance(how, Field):
+                values.append(how.get_db_prep_save(how.pre_save(instance, True), conn))
+            else:
+                value = getattr(instance, attname)
+                values.append(value if value is None else how(value))
+        return values
+
+
 def _saved(instance, pk) -> None:
     instance.pk = pk
     instance._state.adding = False
@@ -316,6 +403,7 @@ INSERT INTO {r_table} ({r_columns}, {r_access}) SELECT {r_values}, new_access.{a
 FROM new_access RETURNING {r_pk}, {r_access}
 """
 _rotate_sql: list[str] = []
+_rotate_plans: list[InsertPlan] = []
 
 
 def rotate_in_one_statement(previous, access_token, refresh_token, now) -> bool:
@@ -327,6 +415,7 @@ def rotate_in_one_statement(previous, access_token, refresh_token, now) -> bool:
     live, nothing changes and this returns False."""
     access_fields = _insert_fields(AccessToken)
     refresh_fields = _insert_fields(RefreshToken, leave_out=("access_token",))
+    conn = connections[DEFAULT_DB_ALIAS]
     if not _rotate_sql:
         quote = connection.ops.quote_name
         claim, _delete = _rotation_statements()
@@ -349,13 +438,14 @@ def rotate_in_one_statement(previous, access_token, refresh_token, now) -> bool:
                 a_values=placeholders(access_fields),
             )
         )
-    when = RefreshToken._meta.get_field("revoked").get_db_prep_value(now, connection)
+        _rotate_plans.extend((InsertPlan(access_fields, conn), InsertPlan(refresh_fields, conn)))
+    when = RefreshToken._meta.get_field("revoked").get_db_prep_value(now, conn)
     params = [when, when, previous.pk, previous.access_token_id]
-    params += _insert_values(access_token, access_fields)
-    params += _insert_values(refresh_token, refresh_fields)
-    with connection.cursor() as cursor:
-        cursor.execute(_rotate_sql[0], params)
-        row = cursor.fetchone()
+    params += _rotate_plans[0].values(access_token, conn)
+    params += _rotate_plans[1].values(refresh_token, conn)
+    with cursor(conn) as c:
+        c.execute(_rotate_sql[0], params)
+        row = c.fetchone()
     if row is None:
         return False
     _saved(access_token, row[1])

@@ -263,13 +263,15 @@ class NHSLoginValidator(OAuth2Validator):
         return access_token
 
     def _access_token(self, expires, request, token, source_refresh_token=None):
+        id_token = getattr(request, "id_token", None)
+        # Foreign keys by id: no related-object descriptors, nothing reads them back.
         access_token = AccessToken(
-            user=request.user,
+            user_id=request.user.pk,
             scope=token["scope"],
             expires=expires,
-            id_token=getattr(request, "id_token", None),
-            application=request.client,
-            source_refresh_token=source_refresh_token,
+            id_token_id=id_token.pk if id_token is not None else None,
+            application_id=request.client.pk,
+            source_refresh_token_id=source_refresh_token.pk if source_refresh_token else None,
             vot=getattr(request, "vot", "") or "",
             auth_time=getattr(request, "auth_time", None),
         )
@@ -287,9 +289,9 @@ class NHSLoginValidator(OAuth2Validator):
 
     def _refresh_token(self, request, refresh_token_code, access_token, previous):
         refresh_token = RefreshToken(
-            user=request.user,
-            application=request.client,
-            access_token=access_token,
+            user_id=request.user.pk,
+            application_id=request.client.pk,
+            access_token_id=access_token.pk if access_token is not None else None,
             token_family=previous.token_family if previous else uuid.uuid4(),
             resource=getattr(request, "resource", []),  # RFC 8707
         )
