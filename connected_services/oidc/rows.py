@@ -8,6 +8,8 @@ JSON fields come back exactly as the ORM returns them), with related objects alr
 so no further query is made when they are read.
 """
 
+from types import SimpleNamespace
+
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -321,6 +323,25 @@ class InsertPlan:
         return values
 
 
+_field_defaults: dict = {}
+
+
+def unsaved(model, values: dict) -> SimpleNamespace:
+    """A new row as plain attributes: ``values`` (by attname), every other concrete field at
+    its default. What ``InsertPlan`` and the fields' ``pre_save`` read and set, for a row
+    written by hand and never used as a model instance (cheaper than ``Model.__init__``)."""
+    defaults = _field_defaults.get(model)
+    if defaults is None:
+        defaults = _field_defaults[model] = [
+            (field.attname, field) for field in model._meta.concrete_fields
+        ]
+    row = SimpleNamespace(**values)
+    for attname, field in defaults:
+        if attname not in values:
+            setattr(row, attname, field.get_default())
+    return row
+
+
 def _saved(instance, pk) -> None:
     instance.pk = pk
     instance._state.adding = False
@@ -412,7 +433,8 @@ def rotate_in_one_statement(previous, access_token, refresh_token, now) -> bool:
     ``claim_refresh_token``), delete its access token, insert ``access_token`` and
     ``refresh_token`` (pointing at the new access token). Data-modifying CTEs all run, so
     the delete and the inserts are conditional on the claim: if ``previous`` was no longer
-    live, nothing changes and this returns False."""
+    live, nothing changes and this returns False. The new tokens may be model instances or
+    ``unsaved`` rows; their ids are set."""
     access_fields = _insert_fields(AccessToken)
     refresh_fields = _insert_fields(RefreshToken, leave_out=("access_token",))
     conn = connections[DEFAULT_DB_ALIAS]
@@ -448,7 +470,7 @@ def rotate_in_one_statement(previous, access_token, refresh_token, now) -> bool:
         row = c.fetchone()
     if row is None:
         return False
-    _saved(access_token, row[1])
+    access_token.id = row[1]
     refresh_token.access_token_id = row[1]
-    _saved(refresh_token, row[0])
+    refresh_token.id = row[0]
     return True

@@ -227,8 +227,13 @@ class NHSLoginValidator(OAuth2Validator):
             return super().save_bearer_token(token, request, *args, **kwargs)
         now = timezone.now()
         request.resource = []
-        access_token = self._access_token(self._expires(token, now), request, token, previous)
-        refresh_token = self._refresh_token(request, token["refresh_token"], None, previous)
+        # Plain rows, not model instances: written once by hand and not read back.
+        access_token = self._access_token(
+            self._expires(token, now), request, token, previous, make=rows.unsaved
+        )
+        refresh_token = self._refresh_token(
+            request, token["refresh_token"], None, previous, make=rows.unsaved
+        )
         if not rows.rotate_in_one_statement(previous, access_token, refresh_token, now):
             raise errors.InvalidGrantError(request=request)
 
@@ -262,19 +267,20 @@ class NHSLoginValidator(OAuth2Validator):
         rows.insert(access_token)
         return access_token
 
-    def _access_token(self, expires, request, token, source_refresh_token=None):
+    def _access_token(self, expires, request, token, source_refresh_token=None, make=None):
         id_token = getattr(request, "id_token", None)
         # Foreign keys by id: no related-object descriptors, nothing reads them back.
-        access_token = AccessToken(
-            user_id=request.user.pk,
-            scope=token["scope"],
-            expires=expires,
-            id_token_id=id_token.pk if id_token is not None else None,
-            application_id=request.client.pk,
-            source_refresh_token_id=source_refresh_token.pk if source_refresh_token else None,
-            vot=getattr(request, "vot", "") or "",
-            auth_time=getattr(request, "auth_time", None),
-        )
+        values = {
+            "user_id": request.user.pk,
+            "scope": token["scope"],
+            "expires": expires,
+            "id_token_id": id_token.pk if id_token is not None else None,
+            "application_id": request.client.pk,
+            "source_refresh_token_id": source_refresh_token.pk if source_refresh_token else None,
+            "vot": getattr(request, "vot", "") or "",
+            "auth_time": getattr(request, "auth_time", None),
+        }
+        access_token = make(AccessToken, values) if make else AccessToken(**values)
         self._set_token_value(access_token, token["access_token"])
         return access_token
 
@@ -287,14 +293,15 @@ class NHSLoginValidator(OAuth2Validator):
             Grant.objects.filter(pk=grant.pk).update(token_family=refresh_token.token_family)
         return refresh_token
 
-    def _refresh_token(self, request, refresh_token_code, access_token, previous):
-        refresh_token = RefreshToken(
-            user_id=request.user.pk,
-            application_id=request.client.pk,
-            access_token_id=access_token.pk if access_token is not None else None,
-            token_family=previous.token_family if previous else uuid.uuid4(),
-            resource=getattr(request, "resource", []),  # RFC 8707
-        )
+    def _refresh_token(self, request, refresh_token_code, access_token, previous, make=None):
+        values = {
+            "user_id": request.user.pk,
+            "application_id": request.client.pk,
+            "access_token_id": access_token.pk if access_token is not None else None,
+            "token_family": previous.token_family if previous else uuid.uuid4(),
+            "resource": getattr(request, "resource", []),  # RFC 8707
+        }
+        refresh_token = make(RefreshToken, values) if make else RefreshToken(**values)
         self._set_token_value(refresh_token, refresh_token_code)
         return refresh_token
 

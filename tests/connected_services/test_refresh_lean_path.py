@@ -104,36 +104,46 @@ def test_the_jti_is_remembered_where_the_django_cache_would_keep_it(service, rp_
 
 
 def test_the_rotation_writes_what_model_save_would(patient, rp_key):
-    """``rows.InsertPlan`` (per-field work decided once) gives the same parameters as each
-    field's ``pre_save`` and ``get_db_prep_save`` (what ``Model.save()`` sends)."""
+    """The rotation's parameters (``rows.InsertPlan``, per-field work decided once, on a
+    ``rows.unsaved`` row rather than a model instance) are what each field's ``pre_save``
+    and ``get_db_prep_save`` give for a model instance, i.e. what ``Model.save()`` sends."""
     import uuid
 
     from oauth2_provider.models import set_token_value
 
     service = make_service(rp_key)
     now = timezone.now()
-    access = AccessToken(
-        user_id=patient.pk,
-        application_id=service.pk,
-        scope="openid profile",
-        expires=now,
-        vot="P9.Cp.Cd",
-        auth_time=int(now.timestamp()),
-    )
-    set_token_value(access, "an-access-token")
-    refresh = RefreshToken(
-        user_id=patient.pk, application_id=service.pk, token_family=uuid.uuid4(), resource=[]
-    )
-    set_token_value(refresh, "a-refresh-token")
-    for instance, leave_out in ((access, ()), (refresh, ("access_token",))):
-        fields = rows._insert_fields(type(instance), leave_out=leave_out)
+    access = {
+        "user_id": patient.pk,
+        "application_id": service.pk,
+        "scope": "openid profile",
+        "expires": now,
+        "vot": "P9.Cp.Cd",
+        "auth_time": int(now.timestamp()),
+        "id_token_id": None,
+        "source_refresh_token_id": None,
+    }
+    refresh = {
+        "user_id": patient.pk,
+        "application_id": service.pk,
+        "access_token_id": None,
+        "token_family": uuid.uuid4(),
+        "resource": [],
+    }
+    for model, values, leave_out in (
+        (AccessToken, access, ()),
+        (RefreshToken, refresh, ("access_token",)),
+    ):
+        instance, row = model(**values), rows.unsaved(model, values)
+        set_token_value(instance, "a-token-value")
+        set_token_value(row, "a-token-value")
+        fields = rows._insert_fields(model, leave_out=leave_out)
         expected = rows._insert_values(instance, fields)
-        got = rows.InsertPlan(fields, connection).values(instance, connection)
-        auto = [i for i, field in enumerate(fields) if getattr(field, "auto_now", False)]
-        auto += [i for i, field in enumerate(fields) if getattr(field, "auto_now_add", False)]
-        for i in auto:  # auto_now dates: "now" when each was prepared
-            assert abs((got[i] - expected[i]).total_seconds()) < 5
-            got[i] = expected[i]
+        got = rows.InsertPlan(fields, connection).values(row, connection)
+        for i, field in enumerate(fields):
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                assert abs((got[i] - expected[i]).total_seconds()) < 5  # "now", each
+                got[i] = expected[i]
         assert [repr(v) for v in got] == [repr(v) for v in expected]
 
 
