@@ -13,7 +13,17 @@ from types import SimpleNamespace
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.psycopg_any import register_tzloader
-from django.db.models import DateField, Field, IntegerField
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    TextField,
+    UUIDField,
+)
 from psycopg.pq import Format
 
 from accounts.models import User
@@ -99,8 +109,8 @@ class Query:
         self._build = build
         self._sql: dict[str, str] = {}
 
-    def fetchone(self, params):
-        conn = connections[DEFAULT_DB_ALIAS]
+    def fetchone(self, params, conn=None):
+        conn = conn or connections[DEFAULT_DB_ALIAS]
         sql = self._sql.get(conn.vendor)
         if sql is None:
             sql = self._sql[conn.vendor] = self._build()
@@ -177,7 +187,7 @@ def _with_identity(user: User, identity: Identity | None) -> User:
 _services: dict[str, tuple[tuple, Service]] = {}
 
 
-def _service(values) -> Service:
+def _service(values, conn) -> Service:
     """The Service for a row, made once per process while the row stays exactly the same.
 
     The whole row is read on every request and compared with the one the cached instance was
@@ -190,7 +200,7 @@ def _service(values) -> Service:
     cached = _services.get(client_id)
     if cached is not None and cached[0] == values:
         return cached[1]
-    service = SERVICE.load(values)
+    service = SERVICE.load(values, conn)
     _services[client_id] = (values, service)
     return service
 
@@ -204,24 +214,26 @@ def forget_cached_services() -> None:
 
 def service_by_client_id(client_id: str) -> Service | None:
     """The service registered with this client_id."""
-    row = _service_by_client_id.fetchone([client_id])
-    return _service(row) if row else None
+    conn = connections[DEFAULT_DB_ALIAS]
+    row = _service_by_client_id.fetchone([client_id], conn)
+    return _service(row, conn) if row else None
 
 
-def _refresh_token_from(row) -> RefreshToken | None:
+def _refresh_token_from(row, conn) -> RefreshToken | None:
     (r, _), (a, _), (u, _), (i, _) = _split(row, REFRESH, ACCESS, USER, IDENTITY)
-    token = REFRESH.load(r)
+    token = REFRESH.load(r, conn)
     if token is None:
         return None
-    token.access_token = ACCESS.load(a)
-    token.user = _with_identity(USER.load(u), IDENTITY.load(i))
+    token.access_token = ACCESS.load(a, conn)
+    token.user = _with_identity(USER.load(u, conn), IDENTITY.load(i, conn))
     return token
 
 
 def refresh_token(checksum: str) -> RefreshToken | None:
     """The refresh token with this checksum, with its access token, patient and identity."""
-    row = _refresh_token.fetchone([checksum])
-    return None if row is None else _refresh_token_from(row)
+    conn = connections[DEFAULT_DB_ALIAS]
+    row = _refresh_token.fetchone([checksum], conn)
+    return None if row is None else _refresh_token_from(row, conn)
 
 
 def service_and_refresh_token(
@@ -230,21 +242,23 @@ def service_and_refresh_token(
     """``service_by_client_id`` and ``refresh_token`` in one round trip (a refresh grant's
     client authentication reads both: the token is in the request body). Nothing is decided
     about the token here; the caller checks it only once the client is authenticated."""
-    row = _service_and_refresh_token.fetchone([checksum, client_id])
+    conn = connections[DEFAULT_DB_ALIAS]
+    row = _service_and_refresh_token.fetchone([checksum, client_id], conn)
     if row is None:
         return None, None
     size = len(SERVICE)
-    return _service(row[:size]), _refresh_token_from(row[size:])
+    return _service(row[:size], conn), _refresh_token_from(row[size:], conn)
 
 
 def grant(code: str) -> Grant | None:
     """The authorization code's grant, with its patient and their identity."""
-    row = _grant.fetchone([code])
+    conn = connections[DEFAULT_DB_ALIAS]
+    row = _grant.fetchone([code], conn)
     if row is None:
         return None
     (g, _), (u, _), (i, _) = _split(row, GRANT, USER, IDENTITY)
-    found = GRANT.load(g)
-    found.user = _with_identity(USER.load(u), IDENTITY.load(i))
+    found = GRANT.load(g, conn)
+    found.user = _with_identity(USER.load(u, conn), IDENTITY.load(i, conn))
     return found
 
 
@@ -264,62 +278,81 @@ def _insert_values(instance, fields) -> list:
     return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
 
 
-# Field types whose ``get_db_prep_save`` gives back the value unchanged on PostgreSQL for the
-# values Python code puts on a model (str, int, aware datetime, UUID, None): psycopg adapts
-# them itself. Integer fields are wrapped in psycopg's Int2/Int4/Int8 by Django (the
-# operations' ``integerfield_type_map``). Anything else (JSON, encrypted, ...) still goes
-# through the field.
-_PLAIN_ON_POSTGRESQL = frozenset(
-    {"BooleanField", "CharField", "DateTimeField", "TextField", "UUIDField"}
-)
+# Django field classes whose database preparation gives back the value unchanged on
+# PostgreSQL for what Python code puts on a model (str, aware datetime, UUID, bool, None):
+# psycopg adapts those itself. A field qualifies only if it uses these classes' own
+# preparation methods, so a subclass that changes them (an encrypted field, say) does not.
+_PLAIN_CLASSES = (BooleanField, CharField, DateTimeField, TextField, UUIDField)
+_PLAIN_METHODS = {
+    name: {getattr(cls, name) for cls in _PLAIN_CLASSES}
+    for name in ("to_python", "get_prep_value", "get_db_prep_value", "get_db_prep_save")
+}
+VALUE, WRAP, PRE_SAVE, FULL = range(4)
 
 
-def _prepare_step(field, conn):
-    """How to get ``field.get_db_prep_save(field.pre_save(obj, True), conn)`` cheaply:
-    ``(attname, None)`` for the attribute as it is, ``(attname, wrap)`` for ``wrap(value)``
-    unless None, or ``(attname, field)`` for the field's own methods."""
-    if conn.vendor != "postgresql" or type(field).pre_save is not _base_pre_save(field):
-        return field.attname, field
+def _plain_preparation(field) -> bool:
+    return isinstance(field, _PLAIN_CLASSES) and all(
+        getattr(type(field), name) in methods for name, methods in _PLAIN_METHODS.items()
+    )
+
+
+def _base_pre_save(field) -> bool:
+    """Does ``pre_save`` just return the attribute? (``Field.pre_save``, or a date's
+    without ``auto_now``/``auto_now_add``.)"""
+    pre_save = type(field).pre_save
+    if pre_save in (DateField.pre_save, DateTimeField.pre_save):
+        return not (field.auto_now or field.auto_now_add)
+    return pre_save is Field.pre_save
+
+
+def _prepare_step(field, conn) -> tuple:
+    """How to get ``field.get_db_prep_save(field.pre_save(obj, True), conn)`` cheaply, as
+    ``(mode, attname, how)``: VALUE (the attribute as it is), WRAP (``how(value)`` unless
+    None: Django's Int2/Int4/Int8 for integer fields), PRE_SAVE (``field.pre_save`` only,
+    e.g. an ``auto_now`` date or the token checksum) or FULL (the field's own methods)."""
+    if conn.vendor != "postgresql":
+        return FULL, field.attname, field
     if field.is_relation:
         target = field.target_field
-        if target.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
-            return field.attname, None  # validate_autopk_value: unchanged on PostgreSQL
-        return field.attname, field
-    internal_type = field.get_internal_type()
-    if internal_type in _PLAIN_ON_POSTGRESQL:
-        return field.attname, None
-    wrap = getattr(conn.ops, "integerfield_type_map", {}).get(internal_type)
-    if wrap is not None and type(field).get_db_prep_value is IntegerField.get_db_prep_value:
-        return field.attname, wrap
-    return field.attname, field
-
-
-def _base_pre_save(field):
-    """``Field.pre_save`` (the attribute as it is), or ``DateField.pre_save`` for a date
-    without ``auto_now``/``auto_now_add`` (which then does the same)."""
-    if isinstance(field, DateField) and not (field.auto_now or field.auto_now_add):
-        return type(field).pre_save
-    return Field.pre_save
+        if (
+            _base_pre_save(field)
+            and type(field).get_db_prep_save is ForeignKey.get_db_prep_save
+            and target.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField")
+        ):
+            return VALUE, field.attname, None  # validate_autopk_value: unchanged
+        return FULL, field.attname, field
+    if _plain_preparation(field):
+        return (VALUE if _base_pre_save(field) else PRE_SAVE), field.attname, field
+    wrap = getattr(conn.ops, "integerfield_type_map", {}).get(field.get_internal_type())
+    prepares_as_integer = all(
+        getattr(type(field), name) is getattr(IntegerField, name)
+        for name in ("to_python", "get_prep_value", "get_db_prep_value", "get_db_prep_save")
+    )
+    if wrap is not None and prepares_as_integer and _base_pre_save(field):
+        return WRAP, field.attname, wrap
+    return FULL, field.attname, field
 
 
 class InsertPlan:
     """``_insert_values`` with the per-field work decided once (``_prepare_step``): most
-    fields' values are read straight off the instance; the others (``auto_now`` dates, the
-    token checksum, JSON) go through ``pre_save`` and ``get_db_prep_save`` as before."""
+    fields' values are read straight off the instance; ``auto_now`` dates and the token
+    checksum go through ``pre_save`` only; JSON through both methods as before."""
 
     def __init__(self, fields, conn):
         self.steps = [_prepare_step(field, conn) for field in fields]
 
     def values(self, instance, conn) -> list:
         values = []
-        for attname, how in self.steps:
-            if how is None:
+        for mode, attname, how in self.steps:
+            if mode == VALUE:
                 values.append(getattr(instance, attname))
-            elif isinstance(how, Field):
-                values.append(how.get_db_prep_save(how.pre_save(instance, True), conn))
-            else:
+            elif mode == PRE_SAVE:
+                values.append(how.pre_save(instance, True))
+            elif mode == WRAP:
                 value = getattr(instance, attname)
                 values.append(value if value is None else how(value))
+            else:
+                values.append(how.get_db_prep_save(how.pre_save(instance, True), conn))
         return values
 
 

@@ -147,6 +147,15 @@ def test_the_rotation_writes_what_model_save_would(patient, rp_key):
         assert [repr(v) for v in got] == [repr(v) for v in expected]
 
 
+def test_a_field_with_its_own_preparation_is_prepared_by_the_field():
+    """An encrypted field is a TextField to the database: it must still be encrypted."""
+    from core.crypto import EncryptedTextField
+
+    field = EncryptedTextField()
+    field.set_attributes_from_name("secret")
+    assert rows._prepare_step(field, connection)[0] == rows.FULL
+
+
 def test_two_services_with_refresh_tokens_are_kept_apart(rp, issuer, patient, other_key):
     first = rp.sign_in(patient, vtr=["P0.Cp.Cd"])
     other = make_service(other_key, name="Other")
