@@ -128,7 +128,8 @@ IDENTITY = Columns(Identity, "i")
 
 
 # Column lists and table names are filled in from the models; values are query parameters.
-SERVICE_SQL = "SELECT {s_columns} FROM {s_table} WHERE s.client_id = %s"
+SERVICE_SQL = "SELECT {s_version} FROM {s_table} WHERE s.client_id = %s"
+SERVICE_ROW_SQL = "SELECT {s_version_and_columns} FROM {s_table} WHERE s.client_id = %s"
 # Several refresh-token rows may share a checksum (unique together with ``revoked``): the
 # live one first, otherwise the most recently revoked one (as django-oauth-toolkit does).
 REFRESH_TOKEN_SQL = (
@@ -140,7 +141,7 @@ REFRESH_TOKEN_SQL = (
 # A refresh grant: the service and the refresh token (as REFRESH_TOKEN_SQL) in one round trip.
 # The refresh-token columns are all NULL if the checksum matches nothing.
 SERVICE_AND_REFRESH_TOKEN_SQL = (
-    "SELECT {s_columns}, {r_columns}, {a_columns}, {u_columns}, {i_columns} FROM {s_table} "
+    "SELECT {s_version}, {r_columns}, {a_columns}, {u_columns}, {i_columns} FROM {s_table} "
     "LEFT JOIN {r_table} ON r.id = (SELECT r2.id FROM {r_table_bare} r2 "
     "WHERE r2.token_checksum = %s ORDER BY r2.revoked DESC NULLS FIRST LIMIT 1) "
     "LEFT JOIN {a_table} ON a.id = r.access_token_id LEFT JOIN {u_table} ON u.id = r.user_id "
@@ -161,13 +162,29 @@ def _sql(template: str) -> str:
         names[f"{columns.alias}_table"] = columns.table()
         table = connection.ops.quote_name(columns.model._meta.db_table)
         names[f"{columns.alias}_table_bare"] = table
+    if connection.vendor == "postgresql":
+        names["s_version"] = SERVICE_VERSION_POSTGRESQL
+        names["s_version_and_columns"] = f"{SERVICE_VERSION_POSTGRESQL}, {SERVICE.select()}"
+    else:
+        names["s_version"] = names["s_version_and_columns"] = SERVICE.select()
     return template.format(**names)
+
+
+# What tells whether a kept Service is still current: on PostgreSQL a SHA-256 of the whole
+# row as text (any column's change changes it), so one short value comes back instead of
+# the service's 34 columns; elsewhere (SQLite) the whole row itself.
+SERVICE_VERSION_POSTGRESQL = "sha256(convert_to(ROW(s.*)::text, 'UTF8'))"
+
+
+def _version_width(conn) -> int:
+    return 1 if conn.vendor == "postgresql" else len(SERVICE)
 
 
 _service_by_client_id = Query(lambda: _sql(SERVICE_SQL))
 _refresh_token = Query(lambda: _sql(REFRESH_TOKEN_SQL))
 _grant = Query(lambda: _sql(GRANT_SQL))
 _service_and_refresh_token = Query(lambda: _sql(SERVICE_AND_REFRESH_TOKEN_SQL))
+_service_row = Query(lambda: _sql(SERVICE_ROW_SQL))
 
 
 def _split(row, *parts: Columns):
@@ -183,29 +200,38 @@ def _with_identity(user: User, identity: Identity | None) -> User:
     return user
 
 
-# client_id -> (the service row as the database returned it, the Service made from it).
+# client_id -> (the version of the service row it was made from, the Service).
 _services: dict[str, tuple[tuple, Service]] = {}
 
 
-def _service(values, conn) -> Service:
-    """The Service for a row, made once per process while the row stays exactly the same.
+def _service(client_id: str, version, conn) -> Service | None:
+    """The Service with this client_id, made once per process and kept while its row is
+    unchanged.
 
-    The whole row is read on every request and compared with the one the cached instance was
-    made from, so any change (a new key, ``is_live`` off, a new redirect URI) is seen at once;
-    what is saved is building the model instance (34 columns) and, through
-    ``Service.public_jwk_set``, parsing its keys. Nothing on the token endpoint writes to the
-    Service instance, so one instance can serve every request."""
-    values = tuple(values)
-    client_id = values[SERVICE.client_id_position]
+    Every request reads the row's current version (``SERVICE_VERSION_POSTGRESQL``, or the
+    whole row on SQLite) in the same statement as before and compares it with the version
+    the kept instance was made from, so any change (a new key, ``is_live`` off, a new
+    redirect URI, the row deleted) is seen at once. What is saved is loading and building
+    the model instance (34 columns) and, through ``Service.public_jwk_set``, parsing its
+    keys. Nothing on the token endpoint writes to the Service instance, so one instance can
+    serve every request."""
+    if version is None or version[0] is None:
+        return None
+    version = tuple(version)
     cached = _services.get(client_id)
-    if cached is not None and cached[0] == values:
+    if cached is not None and cached[0] == version:
         return cached[1]
+    width = _version_width(conn)
+    if width == len(SERVICE):
+        values = version  # the version is the row
+    else:
+        row = _service_row.fetchone([client_id], conn)
+        if row is None:
+            return None  # deleted since
+        version, values = tuple(row[:width]), row[width:]
     service = SERVICE.load(values, conn)
-    _services[client_id] = (values, service)
+    _services[client_id] = (version, service)
     return service
-
-
-SERVICE.client_id_position = SERVICE.attnames.index("client_id")
 
 
 def forget_cached_services() -> None:
@@ -215,8 +241,7 @@ def forget_cached_services() -> None:
 def service_by_client_id(client_id: str) -> Service | None:
     """The service registered with this client_id."""
     conn = connections[DEFAULT_DB_ALIAS]
-    row = _service_by_client_id.fetchone([client_id], conn)
-    return _service(row, conn) if row else None
+    return _service(client_id, _service_by_client_id.fetchone([client_id], conn), conn)
 
 
 def _refresh_token_from(row, conn) -> RefreshToken | None:
@@ -246,8 +271,8 @@ def service_and_refresh_token(
     row = _service_and_refresh_token.fetchone([checksum, client_id], conn)
     if row is None:
         return None, None
-    size = len(SERVICE)
-    return _service(row[:size], conn), _refresh_token_from(row[size:], conn)
+    width = _version_width(conn)
+    return _service(client_id, row[:width], conn), _refresh_token_from(row[width:], conn)
 
 
 def grant(code: str) -> Grant | None:
