@@ -6,6 +6,11 @@ These queries are written once from the models' metadata, run with plain paramet
 back ordinary model instances (through each field's own database converters, so encrypted and
 JSON fields come back exactly as the ORM returns them), with related objects already cached
 so no further query is made when they are read.
+
+For the refresh grant (ADR 0036) the service and the refresh token come back in one
+statement, the Service instance is kept per process while its row's version is unchanged,
+statements bind their parameters on the server, and the rotation's parameters are prepared
+by a per-field plan decided once.
 """
 
 from types import SimpleNamespace
@@ -232,10 +237,6 @@ def _service(client_id: str, version, conn) -> Service | None:
     service = SERVICE.load(values, conn)
     _services[client_id] = (version, service)
     return service
-
-
-def forget_cached_services() -> None:
-    _services.clear()
 
 
 def service_by_client_id(client_id: str) -> Service | None:
