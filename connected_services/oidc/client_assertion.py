@@ -10,7 +10,8 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
 
 from connected_services.models import Service
 from connected_services.oidc import jose, rows
@@ -30,8 +31,11 @@ def token_endpoint_url() -> str:
     return f"{settings.OIDC_ISSUER}/token"
 
 
-def verify(token: str, *, client_id: str | None = None) -> Service:
-    """Check a client assertion and return the service it authenticates."""
+def verify(token: str, *, client_id: str | None = None, find_service=None) -> Service:
+    """Check a client assertion and return the service it authenticates.
+
+    ``find_service(client_id)`` loads the service (default ``rows.service_by_client_id``); a
+    refresh grant passes one that reads the refresh token in the same round trip."""
     try:
         header, claims, signing_input, signature = jose.parse(token)
     except jose.InvalidJWS as error:
@@ -45,7 +49,7 @@ def verify(token: str, *, client_id: str | None = None) -> Service:
         raise AssertionError_("iss and sub must both be the client_id")
     if client_id is not None and client_id != issuer:
         raise AssertionError_("client_id does not match the assertion")
-    service = rows.service_by_client_id(issuer)
+    service = (find_service or rows.service_by_client_id)(issuer)
     if service is None or service.client_type != Service.CLIENT_CONFIDENTIAL:
         raise AssertionError_("unknown client")
     try:
@@ -71,6 +75,19 @@ def verify(token: str, *, client_id: str | None = None) -> Service:
         raise AssertionError_("client_assertion needs a jti")
     digest = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
     ttl = int(max(exp - now, 0) + LEEWAY_SECONDS + 1)
-    if not cache.add(f"oidc:assertion-jti:{digest}", 1, timeout=ttl):
+    if not _first_use(f"oidc:assertion-jti:{digest}", ttl):
         raise AssertionError_("client_assertion has been used before")
     return service
+
+
+def _first_use(key: str, ttl: int) -> bool:
+    """Remember ``key`` for ``ttl`` seconds in the cache every worker shares; False if it
+    was already there. ``cache.add(key, 1, timeout=ttl)``; on Redis it is the same
+    ``SET key 1 EX ttl NX`` (same key, same value) sent straight on the client the cache
+    pools, which spares Django's and redis-py's per-call argument handling."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return backend.add(key, 1, timeout=ttl)
+    full_key = backend.make_key(key)
+    client = backend._cache.get_client(full_key, write=True)
+    return bool(client.execute_command("SET", full_key, 1, "EX", ttl, "NX"))

@@ -9,6 +9,7 @@ extensions, and a ``kid`` in the header must name one of the given keys.
 
 import base64
 import binascii
+import functools
 import json
 
 from cryptography.exceptions import InvalidSignature
@@ -44,15 +45,20 @@ def _json_object(data: bytes) -> dict:
     return value
 
 
+# json.dumps(..., separators=...) builds a new encoder on every call; one is enough.
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded_header(alg: str, kid: str) -> str:
+    return _b64encode(_compact_json({"typ": "JWT", "alg": alg, "kid": kid}).encode())
+
+
 def sign(claims: dict, key, *, alg: str, kid: str) -> str:
     """A compact JWT signed with a jwcrypto RSA private key: header ``typ``, ``alg``, ``kid``."""
     if alg not in HASHES:
         raise ValueError(f"unsupported algorithm {alg}")
-    header = {"typ": "JWT", "alg": alg, "kid": kid}
-    signing_input = (
-        f"{_b64encode(json.dumps(header, separators=(',', ':')).encode())}."
-        f"{_b64encode(json.dumps(claims, separators=(',', ':')).encode())}"
-    )
+    signing_input = f"{_encoded_header(alg, kid)}.{_b64encode(_compact_json(claims).encode())}"
     signature = key.get_op_key("sign").sign(
         signing_input.encode(), padding.PKCS1v15(), HASHES[alg]()
     )

@@ -58,9 +58,14 @@ class NHSLoginValidator(OAuth2Validator):
             return False
         if not body.get("client_assertion"):
             return False
+        find_service = None
+        if body.get("grant_type") == "refresh_token" and body.get("refresh_token"):
+            find_service = self._service_and_refresh_token(body["refresh_token"], request)
         try:
             service = client_assertion.verify(
-                body["client_assertion"], client_id=body.get("client_id") or None
+                body["client_assertion"],
+                client_id=body.get("client_id") or None,
+                find_service=find_service,
             )
         except client_assertion.AssertionError_ as error:
             request.client_authentication_error = str(error)
@@ -68,6 +73,20 @@ class NHSLoginValidator(OAuth2Validator):
         request.client = service
         request.client_id = service.client_id
         return True
+
+    @staticmethod
+    def _service_and_refresh_token(refresh_token: str, request):
+        """A service loader for ``client_assertion.verify`` that also reads the refresh token
+        in the same round trip and keeps it on the request for ``validate_refresh_token``
+        (which checks it only once the client is authenticated)."""
+
+        def find_service(client_id):
+            checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
+            service, token = rows.service_and_refresh_token(client_id, checksum)
+            request.preloaded_refresh_token = (refresh_token, token)
+            return service
+
+        return find_service
 
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         """A public client (opt-in): known, public, and (checked by oauthlib) using PKCE."""
@@ -162,8 +181,11 @@ class NHSLoginValidator(OAuth2Validator):
         DOT's own version loads the patient and the service in further queries; with rotation
         (grace period 0) a revoked token is always a reuse and revokes its whole family.
         """
-        checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
-        rt = rows.refresh_token(checksum)
+        preloaded = getattr(request, "preloaded_refresh_token", None)
+        if preloaded is not None and preloaded[0] == refresh_token:
+            rt = preloaded[1]
+        else:
+            rt = rows.refresh_token(hashlib.sha256(refresh_token.encode()).hexdigest())
         if rt is None:
             return False
         if rt.revoked is not None:
@@ -205,8 +227,13 @@ class NHSLoginValidator(OAuth2Validator):
             return super().save_bearer_token(token, request, *args, **kwargs)
         now = timezone.now()
         request.resource = []
-        access_token = self._access_token(self._expires(token, now), request, token, previous)
-        refresh_token = self._refresh_token(request, token["refresh_token"], None, previous)
+        # Plain rows, not model instances: written once by hand and not read back.
+        access_token = self._access_token(
+            self._expires(token, now), request, token, previous, make=rows.unsaved
+        )
+        refresh_token = self._refresh_token(
+            request, token["refresh_token"], None, previous, make=rows.unsaved
+        )
         if not rows.rotate_in_one_statement(previous, access_token, refresh_token, now):
             raise errors.InvalidGrantError(request=request)
 
@@ -240,17 +267,20 @@ class NHSLoginValidator(OAuth2Validator):
         rows.insert(access_token)
         return access_token
 
-    def _access_token(self, expires, request, token, source_refresh_token=None):
-        access_token = AccessToken(
-            user=request.user,
-            scope=token["scope"],
-            expires=expires,
-            id_token=getattr(request, "id_token", None),
-            application=request.client,
-            source_refresh_token=source_refresh_token,
-            vot=getattr(request, "vot", "") or "",
-            auth_time=getattr(request, "auth_time", None),
-        )
+    def _access_token(self, expires, request, token, source_refresh_token=None, make=None):
+        id_token = getattr(request, "id_token", None)
+        # Foreign keys by id: no related-object descriptors, nothing reads them back.
+        values = {
+            "user_id": request.user.pk,
+            "scope": token["scope"],
+            "expires": expires,
+            "id_token_id": id_token.pk if id_token is not None else None,
+            "application_id": request.client.pk,
+            "source_refresh_token_id": source_refresh_token.pk if source_refresh_token else None,
+            "vot": getattr(request, "vot", "") or "",
+            "auth_time": getattr(request, "auth_time", None),
+        }
+        access_token = make(AccessToken, values) if make else AccessToken(**values)
         self._set_token_value(access_token, token["access_token"])
         return access_token
 
@@ -263,14 +293,15 @@ class NHSLoginValidator(OAuth2Validator):
             Grant.objects.filter(pk=grant.pk).update(token_family=refresh_token.token_family)
         return refresh_token
 
-    def _refresh_token(self, request, refresh_token_code, access_token, previous):
-        refresh_token = RefreshToken(
-            user=request.user,
-            application=request.client,
-            access_token=access_token,
-            token_family=previous.token_family if previous else uuid.uuid4(),
-            resource=getattr(request, "resource", []),  # RFC 8707
-        )
+    def _refresh_token(self, request, refresh_token_code, access_token, previous, make=None):
+        values = {
+            "user_id": request.user.pk,
+            "application_id": request.client.pk,
+            "access_token_id": access_token.pk if access_token is not None else None,
+            "token_family": previous.token_family if previous else uuid.uuid4(),
+            "resource": getattr(request, "resource", []),  # RFC 8707
+        }
+        refresh_token = make(RefreshToken, values) if make else RefreshToken(**values)
         self._set_token_value(refresh_token, refresh_token_code)
         return refresh_token
 

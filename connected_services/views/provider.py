@@ -21,7 +21,7 @@ from connected_services import claims as claim_rules
 from connected_services.forms import ConsentForm
 from connected_services.models import Consent, Service
 from connected_services.oidc import keys
-from connected_services.oidc.server import oauthlib_core
+from connected_services.oidc.server import oauthlib_core, token_endpoint_core
 from connected_services.oidc.validator import trustmark_url
 from connected_services.userinfo import bearer_token
 from connected_services.vectors import CREDENTIALS, LEVELS
@@ -251,7 +251,7 @@ def token(request: HttpRequest) -> HttpResponse:
         return _token_error("invalid_request", "grant_type is required")
     if grant_type not in ("authorization_code", "refresh_token"):
         return _token_error("unsupported_grant_type", "Use authorization_code or refresh_token")
-    _uri, headers, body, status = oauthlib_core().create_token_response(request)
+    _uri, headers, body, status = token_endpoint_core().create_token_response(request)
     if status == 400 and "Mismatching redirect URI" in body:
         # RFC 6749 section 5.2: a code used with another redirect URI is an invalid grant.
         return _token_error("invalid_grant", "redirect_uri does not match the code")
