@@ -89,10 +89,12 @@ class LeanEndpointsMiddleware:
     referrer policy still apply) and, for the exact paths in ``settings.LEAN_ENDPOINT_PATHS``
     only, calls the view the URLconf resolves for that path with what those views do need:
     the Host check, the same security headers as every page (``add_security_headers``,
-    ``X-Frame-Options``), the database health check (without its round trip when the
-    connection is quiet: ``health_check_without_round_trip``) and Django's error handling
+    ``X-Frame-Options``) and Django's error handling
     (an exception here becomes the same 400/404/500 response as anywhere else). Every other
     path, including a lean path with a trailing slash, takes the full chain.
+
+    For every request, lean or not, the database health check is made without its round
+    trip when the connection is quiet (``health_check_without_round_trip``).
 
     It cannot silently take a browser page off the full chain: a listed path whose view is not
     marked ``@lean_endpoint`` and ``csrf_exempt`` raises ``ImproperlyConfigured`` when the
@@ -136,13 +138,15 @@ class LeanEndpointsMiddleware:
         return table
 
     def __call__(self, request):
+        # Every request, not only the lean ones: Django's CONN_HEALTH_CHECKS would spend a
+        # SELECT 1 round trip before each request's first query (ADR 0013).
+        health_check_without_round_trip()
         match = self.routes().get(request.path_info)
         if match is None:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks (DisallowedHost: 400)
         request.csp_nonce = secrets.token_urlsafe(16)
         request.resolver_match = match
-        health_check_without_round_trip()
         response = match.func(request)
         if response is None:
             raise ValueError(f"The view for {request.path_info} returned None")
