@@ -6,17 +6,21 @@ What it runs, all on this machine:
 - a separate load process on loopback that signs bench patients in, again and again: GET the
   sign-in page, POST email and password, GET the code page, POST the code it reads from the
   patient's newest text message in the database (what a phone would show);
-- in the same run, the cost of one Argon2id verification at the production parameters, and the
-  CPU the gunicorn workers spent per sign-in, so the non-hash work per sign-in is visible.
+- in the same run, the cost of one Argon2id verification at the production parameters (timed
+  alone, and metered inside the workers during the run: bench/gunicorn_hash_meter.py), and the
+  CPU the gunicorn workers spent per sign-in, so the non-hash work per sign-in is visible
+  (the workers' CPU less the hashing they metered).
 
-It also prints the SQL statements and Redis commands each step makes. With
-``--instructions N`` it prints only the instructions per sign-in counted by
-``valgrind --tool=callgrind`` over N in-process sign-ins (non-hash work only: a cheap hash
-stands in for Argon2id and the code is fixed). Instruction counts repeat to within a fraction of
-a percent even on a busy shared machine, where CPU time does not, so they are the A/B evidence.
+It also prints the SQL statements and Redis commands each step makes (in-process, where
+Django's per-request connection health check does not run). With ``--instructions N`` it
+prints only the instructions per sign-in counted by ``valgrind --tool=callgrind``: the count
+for 2N in-process sign-ins less the count for N, divided by N, which cancels the fixed cost of
+switching the count on and off (non-hash work only: a cheap hash stands in for Argon2id and
+the code is fixed). Instruction counts repeat to within a fraction of a percent even on a busy
+shared machine, where CPU time does not, so they are the A/B evidence.
 
 Usage: .venv/bin/python bench/signin.py [--seconds 30] [--clients 4] [--port 8101]
-       .venv/bin/python bench/signin.py --instructions 10
+       .venv/bin/python bench/signin.py --instructions 20
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/p0), REDIS_URL (default
 redis://127.0.0.1:6379/3), CELERY_BROKER_URL (default redis://127.0.0.1:6379/4).
 """
