@@ -12,8 +12,9 @@ What it keeps: the queue from ``task_routes`` (the router is asked once per task
 serialisation, the message headers a worker reads (task name and id, retries, argsrepr,
 ``ignore_result``...), and acknowledgement (``acks_late``) and redelivery, which are the
 worker's side. What it does not do: countdowns, ETAs, expiry, priorities, links, signatures or
-publish signals (nothing here uses them on these calls); any other broker, or tasks that run
-eagerly (the test suite), go through ``apply_async`` as before.
+publish signals (nothing here uses them on these calls); any other broker (or a Redis one
+with a key prefix for kombu), or tasks that run eagerly (the test suite), go through
+``apply_async`` as before.
 
 A failed ``LPUSH`` (Redis unreachable) is logged and not raised: the caller's database row is
 already committed and is the truth, and a sweeper queues it again (``core.tasks``).
@@ -37,8 +38,12 @@ _queues: dict[str, str] = {}  # task name: its queue's name
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 
 
-def _redis_broker() -> bool:
-    return urlsplit(settings.CELERY_BROKER_URL).scheme in ("redis", "rediss")
+def _redis_broker(app) -> bool:
+    """The broker is a plain Redis whose queue for "default" is the list "default" (no key
+    prefix configured for kombu's transport)."""
+    if urlsplit(settings.CELERY_BROKER_URL).scheme not in ("redis", "rediss"):
+        return False
+    return not (app.conf.get("broker_transport_options") or {}).get("global_keyprefix")
 
 
 def _broker() -> redis.Redis:
@@ -108,7 +113,7 @@ def enqueue(task, *args) -> None:
     JSON values (ids), never personal data."""
     if (
         task.app.conf.task_always_eager
-        or not _redis_broker()
+        or not _redis_broker(task.app)
         or task.expires is not None
         or task.time_limit is not None
         or task.soft_time_limit is not None

@@ -121,3 +121,21 @@ def test_the_redis_client_is_one_per_process(settings, monkeypatch):
     assert queue._broker() is queue._broker()
     assert isinstance(queue._broker(), redis.Redis)
     monkeypatch.setattr(queue, "_client", None)
+
+
+def test_a_key_prefix_for_kombu_means_celery_queues_it(settings, monkeypatch):
+    """kombu would put the message under a prefixed key: leave it to apply_async."""
+    from config.celery import app
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
+    sent = []
+    monkeypatch.setattr(deliver_notification, "apply_async", lambda args: sent.append(args))
+    options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {**(options or {}), "global_keyprefix": "nhs:"}
+    app.conf.task_always_eager = False
+    try:
+        queue.enqueue(deliver_notification, "an-id")
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.broker_transport_options = options
+    assert sent == [("an-id",)]
