@@ -33,55 +33,8 @@ from psycopg.pq import Format
 
 from accounts.models import User
 from connected_services.models import AccessToken, Grant, RefreshToken, Service
+from core.rows import Columns
 from verification.models import Identity
-
-
-class Columns:
-    """Every concrete column of one model under a table alias, and how to load a row."""
-
-    def __init__(self, model, alias: str):
-        self.model = model
-        self.alias = alias
-        self.fields = list(model._meta.concrete_fields)
-        self.attnames = [field.attname for field in self.fields]
-        self._converters: dict[str, list] = {}
-
-    def __len__(self) -> int:
-        return len(self.fields)
-
-    def select(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
-
-    def table(self) -> str:
-        return f"{connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
-
-    def _converters_for(self, conn) -> list:
-        """(position, converters, column) for the columns that have converters at all."""
-        converters = self._converters.get(conn.vendor)
-        if converters is None:
-            converters = []
-            for position, field in enumerate(self.fields):
-                column = field.get_col(self.alias)
-                found = conn.ops.get_db_converters(column) + field.get_db_converters(conn)
-                if found:
-                    converters.append((position, found, column))
-            self._converters[conn.vendor] = converters
-        return converters
-
-    def load(self, values, conn=connection):
-        """A model instance from this model's slice of a row (None for a missing LEFT JOIN)."""
-        if values[0] is None:
-            return None
-        if len(values) != len(self.fields):
-            raise ValueError(f"{len(values)} values for {len(self.fields)} columns")
-        values = list(values)
-        for position, converters, column in self._converters_for(conn):
-            value = values[position]
-            for convert in converters:
-                value = convert(value, column, conn)
-            values[position] = value
-        return self.model.from_db(conn.alias, self.attnames, values)
 
 
 def cursor(conn):
