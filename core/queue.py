@@ -17,7 +17,8 @@ with a key prefix for kombu), or tasks that run eagerly (the test suite), go thr
 ``apply_async`` as before.
 
 A failed ``LPUSH`` (Redis unreachable) is logged and not raised: the caller's database row is
-already committed and is the truth, and a sweeper queues it again (``core.tasks``).
+already committed and is the truth, so only use it for a task whose rows a sweeper queues
+again (notifications: ``core.tasks.queue_stalled_notifications``).
 tests/core/test_queue.py has a real worker run a task queued this way.
 """
 
@@ -124,4 +125,6 @@ def enqueue(task, *args) -> None:
     try:
         _broker().lpush(queue, payload)
     except redis.RedisError:
-        logger.warning("could not queue %s; the sweeper will queue it again", task.name)
+        # The caller's row is committed and stays the truth; whoever queues this task must
+        # have a sweeper for rows left behind (notifications: queue_stalled_notifications).
+        logger.warning("could not queue %s: the broker is unreachable", task.name)

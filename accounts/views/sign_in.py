@@ -19,8 +19,8 @@ from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
 from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
 from accounts.views.sign_up import resume_sign_up
-from config.jinja2 import url  # reversed once per process
 from core import audit
+from core.paths import url  # reversed once per process
 
 
 def _locked_message(minutes: int) -> str:
