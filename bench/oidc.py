@@ -9,7 +9,15 @@ The provider runs as it does in production: gunicorn with 2 sync workers, Postgr
 on loopback. Client assertions are signed before the clock starts (they are the client's
 cost, not ours). "Per core" is requests divided by the CPU seconds the gunicorn workers used,
 read from /proc, so the load generator's share of the 2 cores does not count against us; the
-wall-clock rate is printed too. Prints numbers; it is not a pass/fail test.
+wall-clock rate is printed too, and so are the workers' user and system CPU and minor page
+faults per request. Prints numbers; it is not a pass/fail test.
+
+Two figures put the others in proportion. The *floor* phase is the cheapest request this
+server answers (the published keys: gunicorn, Django's handler and the lean middleware, no
+database), so "refresh minus floor" is what the grant itself costs. The *reference* lines,
+before and after the run, time an RS512 signature and a fixed pure-Python loop alone on a
+core: this shared machine's speed drifts by a factor of two within a day, and runs whose
+references differ do not compare (docs/performance.md).
 
 In-process, without gunicorn or load processes (CPU per request and statements per request):
 
@@ -333,7 +341,7 @@ class Server:
     def __init__(self, env: dict, workers: int = 2):
         self.process = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                str(Path(sys.executable).parent / "gunicorn"),  # the environment running this bench
                 "config.wsgi",
                 "--bind",
                 f"{HOST}:{PORT}",
@@ -365,15 +373,23 @@ class Server:
         ).stdout
         return [int(p) for p in out.split()]
 
-    def cpu_seconds(self) -> float:
-        total = 0
+    def counters(self) -> tuple[float, float, int]:
+        """The workers' user and system CPU seconds and minor page faults, from /proc."""
+        user = system = faults = 0
         for pid in self.worker_pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime + stime
-            except (FileNotFoundError, IndexError):
-                pass
-        return total / os.sysconf("SC_CLK_TCK")
+            except FileNotFoundError:
+                continue
+            faults += int(fields[7])  # minflt
+            user += int(fields[11])
+            system += int(fields[12])
+        tick = os.sysconf("SC_CLK_TCK")
+        return user / tick, system / tick, faults
+
+    def cpu_seconds(self) -> float:
+        user, system, _faults = self.counters()
+        return user + system
 
     def stop(self):
         os.killpg(self.process.pid, signal.SIGTERM)
@@ -432,6 +448,40 @@ def load_refresh(args):
             ok += 1
             tokens[slot] = json.loads(data)["refresh_token"]
     return ok, len(assertions)
+
+
+def load_floor(count):
+    """The cheapest request the server answers: the published keys (lean path, no database)."""
+    ok = 0
+    for _ in range(count):
+        status, _h, _d = _request("GET", "/.well-known/jwks.json")
+        ok += status == 200
+    return ok, count
+
+
+def reference(key_pem: str, count: int = 200) -> str:
+    """This machine's speed at this moment, alone on a core: one RS512 signature with a
+    2048-bit key (the fixed cost every code exchange and refresh pays for its ID token) and a
+    fixed pure-Python loop. Figures from runs whose references differ do not compare."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = serialization.load_pem_private_key(key_pem.encode(), None)
+    best_sign = best_loop = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        for _ in range(count // 3):
+            key.sign(b"reference", padding.PKCS1v15(), hashes.SHA512())
+        best_sign = min(best_sign, (time.process_time() - start) / (count // 3))
+        start = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best_loop = min(best_loop, time.process_time() - start)
+    return (
+        f"RS512 signature (RSA-2048) {best_sign * 1000:.2f} ms; "
+        f"pure-Python loop of 10^6 additions {best_loop * 1000:.1f} ms"
+    )
 
 
 def load_userinfo(args):
@@ -509,9 +559,10 @@ def split(items, parts):
 
 
 def run_phase(name, server, pool, func, jobs):
-    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    (user0, system0, faults0), t0 = server.counters(), time.monotonic()
     results = pool.map(func, jobs)
-    wall, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
+    user1, system1, faults1 = server.counters()
+    wall, cpu = time.monotonic() - t0, (user1 - user0) + (system1 - system0)
     ok = sum(r[0] for r in results)
     total = sum(r[1] for r in results)
     extra = sum(r[2] for r in results) if len(results[0]) > 2 else None
@@ -522,6 +573,13 @@ def run_phase(name, server, pool, func, jobs):
     if extra:
         line += f"  [{extra} used a pre-made signed-in session]"
     print(line, flush=True)
+    if total:
+        print(
+            f"{'':<22} per request: {(user1 - user0) / total * 1000:.2f} ms user, "
+            f"{(system1 - system0) / total * 1000:.2f} ms system, "
+            f"{(faults1 - faults0) / total:.1f} minor page faults",
+            flush=True,
+        )
 
 
 def main():
@@ -530,6 +588,9 @@ def main():
     parser.add_argument("--refreshes", type=int, default=3000)
     parser.add_argument("--userinfo", type=int, default=8000)
     parser.add_argument("--sign-ins", type=int, default=100)
+    parser.add_argument(
+        "--floor", type=int, default=4000, help="JWKS requests: the server's cheapest request"
+    )
     parser.add_argument("--clients", type=int, default=4, help="load processes")
     parser.add_argument(
         "--in-process",
@@ -567,11 +628,17 @@ def main():
     refresh_assertions = sign_assertions(data["key_pem"], args.refreshes)
     sign_in_assertions = sign_assertions(data["key_pem"], args.sign_ins)
 
-    print(f"machine: {os.cpu_count()} cores; gunicorn 2 sync workers; {env['DATABASE_URL']}")
+    print(
+        f"machine: {os.cpu_count()} cores; gunicorn 2 sync workers; {env['DATABASE_URL']}; "
+        f"Python {sys.version.split()[0]} ({sys.executable})"
+    )
+    print(f"reference, before: {reference(data['key_pem'])}", flush=True)
     server = Server(env)
     n = args.clients
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
+            if args.floor:
+                run_phase("floor (JWKS)", server, pool, load_floor, [args.floor // n] * n)
             run_phase(
                 "code exchange",
                 server,
@@ -611,6 +678,7 @@ def main():
             )
     finally:
         server.stop()
+    print(f"reference, after:  {reference(data['key_pem'])}", flush=True)
 
 
 if __name__ == "__main__":

@@ -468,7 +468,7 @@ def main() -> None:
         stale.unlink()
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # the environment running this bench
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{args.port}",
@@ -544,7 +544,8 @@ def main() -> None:
     )
     print(
         f"machine: {cores} cores ({os.uname().machine}), {args.clients} load threads, "
-        f"{args.seconds:.0f} s, 2 gunicorn sync workers, PostgreSQL + Redis"
+        f"{args.seconds:.0f} s, 2 gunicorn sync workers, PostgreSQL + Redis, "
+        f"Python {sys.version.split()[0]} ({sys.executable})"
     )
     print(f"sign-ins completed:            {done}  (errors: {len(result['errors'])})")
     print(f"sign-ins per second:           {rate:.1f}")
