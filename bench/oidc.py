@@ -8,13 +8,18 @@ The provider runs as it does in production: gunicorn with 2 sync workers, Postgr
 (cache: the client-assertion replay cache and sessions). Load comes from separate processes
 on loopback. Client assertions are signed before the clock starts (they are the client's
 cost, not ours). "Per core" is requests divided by the CPU seconds the gunicorn workers used,
-read from /proc, so the load generator's share of the 2 cores does not count against us; the
+read from /proc, so the load generator's share of the 2 cores does not count against us. The
 wall-clock rate is printed too, and so are the workers' user and system CPU and minor page
-faults per request. Prints numbers; it is not a pass/fail test.
+faults per request. The full sign-in is what a patient does: /authorize, the sign-in page,
+the password (one Argon2id hash), the code page, the code read from their newest text message
+in the database, /authorize again, then the service's code exchange (one patient per load
+process, since a new code replaces the last). Prints numbers; it is not a pass/fail test.
 
-Two figures put the others in proportion. The *floor* phase is the cheapest request this
-server answers (the published keys: gunicorn, Django's handler and the lean middleware, no
-database), so "refresh minus floor" is what the grant itself costs. The *reference* lines,
+Two figures put the others in proportion. The *floor* phases are the cheapest requests this
+server answers: the published keys (gunicorn, Django's handler and the lean middleware, no
+database), so "refresh minus floor" is what the grant itself costs; and the signed-out
+sign-in page (the whole middleware chain, the page kept by core.pages), the least any page of
+a sign-in costs. The *reference* lines,
 before and after the run, time an RS512 signature and a fixed pure-Python loop alone on a
 core: this shared machine's speed drifts by a factor of two within a day, and runs whose
 references differ do not compare (docs/performance.md).
@@ -54,6 +59,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8103"))  # set BENCH_PORT to run beside
 ISSUER = f"http://{HOST}:{PORT}"
 REDIRECT_URI = "https://bench.example/callback"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+PASSWORD = "correct horse battery staple"
 
 
 def environment() -> dict:
@@ -72,53 +78,31 @@ def environment() -> dict:
 # -- setup (in this process, through the ORM) ----------------------------------------------
 
 
-def setup(codes: int, families: int):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def patient(email: str, nhs_number: str, service):
+    """A P9 patient with a confirmed mobile who has agreed to share with the bench service."""
     from django.utils import timezone
-    from jwcrypto import jwk
-    from oauth2_provider.models import set_token_value
 
-    from accounts.models import User
+    from accounts.models import PhoneDevice, User
     from accounts.services import set_proofing_level
-    from connected_services.models import AccessToken, Consent, Grant, RefreshToken, Service
+    from connected_services.models import Consent
     from verification.models import Identity
 
-    call_command("migrate", verbosity=0)
-    key = jwk.JWK.generate(kty="RSA", size=2048)
-    Service.objects.filter(client_id="bench-service").delete()
-    service = Service.objects.create(
-        name="Bench service",
-        client_id="bench-service",
-        client_type=Service.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Service.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=REDIRECT_URI,
-        public_key_pem=key.export_to_pem().decode(),
-        allowed_vectors="P0.Cp.Cd P5.Cp.Cd P9.Cp.Cd",
-        allowed_scopes="openid profile email phone",
-        has_care_benefit=True,
-        is_nhs_commissioned=True,
-        is_free_at_point_of_delivery=True,
-        is_live=True,
-        hash_client_secret=False,
-    )
-    email = "bench-patient@example.com"
     User.objects.filter(email=email).delete()
     user = User.objects.create_user(
         email,
-        "correct horse battery staple",
+        PASSWORD,
         email_verified=True,
         phone_number="+447700900001",
         phone_kind="mobile",
         phone_verified=True,
         terms_accepted_at=timezone.now(),
     )
-    Identity.objects.filter(family_name="Benchmark").delete()
+    PhoneDevice.objects.create(
+        user=user, name="mobile", number=user.phone_number, kind="mobile", confirmed=True
+    )
     Identity.objects.create(
         user=user,
-        nhs_number="9000000009",
+        nhs_number=nhs_number,
         given_name="Sam",
         family_name="Benchmark",
         birth_date="1980-01-01",
@@ -142,6 +126,48 @@ def setup(codes: int, families: int):
         level="P9",
         granted_at=timezone.now(),
     )
+    return user
+
+
+def setup(codes: int, families: int, sign_in_patients: int = 0):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+    from jwcrypto import jwk
+    from oauth2_provider.models import set_token_value
+
+    from connected_services.models import AccessToken, Grant, RefreshToken, Service
+    from verification.demographics.generator import nhs_numbers
+    from verification.models import Identity
+
+    call_command("migrate", verbosity=0)
+    key = jwk.JWK.generate(kty="RSA", size=2048)
+    Service.objects.filter(client_id="bench-service").delete()
+    service = Service.objects.create(
+        name="Bench service",
+        client_id="bench-service",
+        client_type=Service.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Service.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=REDIRECT_URI,
+        public_key_pem=key.export_to_pem().decode(),
+        allowed_vectors="P0.Cp.Cd P5.Cp.Cd P9.Cp.Cd",
+        allowed_scopes="openid profile email phone",
+        has_care_benefit=True,
+        is_nhs_commissioned=True,
+        is_free_at_point_of_delivery=True,
+        is_live=True,
+        hash_client_secret=False,
+    )
+    Identity.objects.filter(family_name="Benchmark").delete()
+    numbers = nhs_numbers()
+    user = patient("bench-patient@example.com", next(numbers), service)
+    # One patient per load process for the full sign-in (a new code replaces the last one).
+    signing_in = [
+        patient(f"bench-sign-in-{i}@example.com", next(numbers), service)
+        for i in range(sign_in_patients)
+    ]
     scope = "openid profile email phone"
     now = timezone.now()
     code_list = [secrets.token_urlsafe(24) for _ in range(codes)]
@@ -190,18 +216,8 @@ def setup(codes: int, families: int):
         "codes": code_list,
         "refresh_tokens": refresh_list,
         "userinfo_token": userinfo_token,
-        "email": email,
-        "user_pk": user.pk,
+        "signing_in": [(person.email, person.pk) for person in signing_in],
     }
-
-
-def premade_sessions(user_pk: int, count: int) -> list[str]:
-    """Signed-in sessions (password and code recorded), as the sign-in pages leave them."""
-    from accounts.models import User
-    from tests.fixtures.sessions import signed_in_client
-
-    user = User.objects.get(pk=user_pk)
-    return [signed_in_client(user).cookies["sessionid"].value for _ in range(count)]
 
 
 def sign_assertions(key_pem: str, count: int) -> list[str]:
@@ -450,11 +466,13 @@ def load_refresh(args):
     return ok, len(assertions)
 
 
-def load_floor(count):
-    """The cheapest request the server answers: the published keys (lean path, no database)."""
+def load_floor(args):
+    """The cheapest requests the server answers: the published keys (the lean path, no
+    database) or the signed-out sign-in page (the whole middleware chain, the page kept)."""
+    path, count = args
     ok = 0
     for _ in range(count):
-        status, _h, _d = _request("GET", "/.well-known/jwks.json")
+        status, _h, _d = _request("GET", path)
         ok += status == 200
     return ok, count
 
@@ -493,12 +511,73 @@ def load_userinfo(args):
     return ok, count
 
 
+class Browser:
+    """One patient's browser for the full sign-in: a cookie jar over plain HTTP requests."""
+
+    def __init__(self):
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers.update(FORM)
+            headers["Origin"] = ISSUER
+            headers["Referer"] = f"{ISSUER}{path}"
+        status, response_headers, data = _request(method, path, body, headers)
+        for value in response_headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return status, response_headers.get("Location", ""), data.decode()
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+_INHERITED = []
+
+
+def _own_database_connections():
+    """Pool initializer: a forked load process must not use the database connections it
+    inherited from the bench process (they are the parent's); keep them referenced, so they
+    are never closed from here, and let Django open this process's own."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        _INHERITED.append(connection.connection)
+        connection.connection = None
+
+
+def _latest_code(user_id: int, after) -> str:
+    """The security code in the patient's newest text message (what their phone shows)."""
+    from core.models import Notification
+    from core.notifications.service import rendered
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        notification = (
+            Notification.objects.filter(user_id=user_id, created_at__gte=after, channel="sms")
+            .order_by("-created_at")
+            .first()
+        )
+        if notification is not None:
+            return re.search(r"\d{6}", rendered(notification)[1]).group(0)
+        time.sleep(0.005)
+    raise RuntimeError("no code was sent")
+
+
 def load_sign_in(args):
-    """authorize -> sign-in page -> password -> authorize (code) -> token."""
-    email, sessions, assertions = args
+    """A patient signs in to the service: /authorize, the sign-in page, the password, the
+    code page, the code from their text message, /authorize again, and the service's code
+    exchange at /token."""
+    from django.utils import timezone
+
+    email, user_pk, assertions = args
     ok = 0
-    fallback = 0
-    for session, assertion in zip(sessions, assertions, strict=True):
+    for assertion in assertions:
+        browser = Browser()
         params = urlencode(
             {
                 "response_type": "code",
@@ -510,35 +589,15 @@ def load_sign_in(args):
                 "vtr": '["P9.Cp.Cd"]',
             }
         )
-        status, headers, _ = _request("GET", f"/authorize?{params}")
-        sign_in_url = headers["Location"]
-        status, headers, page = _request("GET", sign_in_url)
-        cookie = "; ".join(c.split(";")[0] for c in headers.get_all("Set-Cookie") or [] if "=" in c)
-        csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-        form = urlencode(
-            {"csrfmiddlewaretoken": csrf, "username": email,
-             "password": "correct horse battery staple"}
-        )  # fmt: skip
-        status, headers, _ = _request(
-            "POST",
-            sign_in_url,
-            form,
-            {**FORM, "Cookie": cookie, "Referer": f"{ISSUER}{sign_in_url}"},
-        )
-        signed_in = [c.split(";")[0] for c in headers.get_all("Set-Cookie") or []]
-        session_cookie = next((c for c in signed_in if c.startswith("sessionid=")), None)
-        status, headers, _ = _request(
-            "GET", f"/authorize?{params}", None, {"Cookie": session_cookie or ""}
-        )
-        location = headers.get("Location", "")
-        if not location.startswith(REDIRECT_URI):
-            # The sign-in pages do not yet record Cp/Cd (rebuilt in another issue): use a
-            # session as they will leave it.
-            fallback += 1
-            status, headers, _ = _request(
-                "GET", f"/authorize?{params}", None, {"Cookie": f"sessionid={session}"}
-            )
-            location = headers.get("Location", "")
+        _status, sign_in_url, _ = browser.request("GET", f"/authorize?{params}")
+        _status, _, html = browser.request("GET", sign_in_url)
+        sent_after = timezone.now()
+        form = {"csrfmiddlewaretoken": _csrf(html), "email": email, "password": PASSWORD}
+        _status, code_url, _ = browser.request("POST", sign_in_url, form)
+        _status, _, html = browser.request("GET", code_url)
+        form = {"csrfmiddlewaretoken": _csrf(html), "code": _latest_code(user_pk, sent_after)}
+        _status, authorize_url, _ = browser.request("POST", code_url, form)
+        _status, location, _ = browser.request("GET", authorize_url)
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]
         body = urlencode(
             {
@@ -551,7 +610,7 @@ def load_sign_in(args):
         )
         status, _h, _d = _request("POST", "/token", body, FORM)
         ok += status == 200
-    return ok, len(sessions), fallback
+    return ok, len(assertions)
 
 
 def split(items, parts):
@@ -565,13 +624,10 @@ def run_phase(name, server, pool, func, jobs):
     wall, cpu = time.monotonic() - t0, (user1 - user0) + (system1 - system0)
     ok = sum(r[0] for r in results)
     total = sum(r[1] for r in results)
-    extra = sum(r[2] for r in results) if len(results[0]) > 2 else None
     line = (
         f"{name:<22} {ok:>6}/{total:<6} ok  {wall:6.1f} s  {ok / wall:8.1f}/s wall  "
         f"{ok / wall / 2:8.1f}/s/core (wall/2)  {ok / cpu if cpu else 0:8.1f}/s per server CPU-s"
     )
-    if extra:
-        line += f"  [{extra} used a pre-made signed-in session]"
     print(line, flush=True)
     if total:
         print(
@@ -621,8 +677,7 @@ def main():
             profile=args.profile,
         )
         return
-    data = setup(args.codes, families=args.clients * 20)
-    sessions = premade_sessions(data["user_pk"], args.sign_ins)
+    data = setup(args.codes, families=args.clients * 20, sign_in_patients=args.clients)
     print("signing client assertions (the client's cost, before the clock starts)", flush=True)
     code_assertions = sign_assertions(data["key_pem"], args.codes)
     refresh_assertions = sign_assertions(data["key_pem"], args.refreshes)
@@ -636,9 +691,14 @@ def main():
     server = Server(env)
     n = args.clients
     try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(n, initializer=_own_database_connections) as pool:
             if args.floor:
-                run_phase("floor (JWKS)", server, pool, load_floor, [args.floor // n] * n)
+                for name, path in (
+                    ("floor: JWKS (lean)", "/.well-known/jwks.json"),
+                    ("floor: sign-in page", "/account/sign-in/"),
+                ):
+                    run_phase(name, server, pool, load_floor, [(path, args.floor // n)] * n)
             run_phase(
                 "code exchange",
                 server,
@@ -672,8 +732,8 @@ def main():
                 pool,
                 load_sign_in,
                 [
-                    (data["email"], s, a)
-                    for s, a in zip(split(sessions, n), split(sign_in_assertions, n), strict=True)
+                    (*data["signing_in"][i], assertions)
+                    for i, assertions in enumerate(split(sign_in_assertions, n))
                 ],
             )
     finally:
