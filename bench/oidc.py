@@ -41,7 +41,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -51,6 +50,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from common import Browser, csrf_token, latest_code  # bench/common.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -511,31 +512,6 @@ def load_userinfo(args):
     return ok, count
 
 
-class Browser:
-    """One patient's browser for the full sign-in: a cookie jar over plain HTTP requests."""
-
-    def __init__(self):
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers.update(FORM)
-            headers["Origin"] = ISSUER
-            headers["Referer"] = f"{ISSUER}{path}"
-        status, response_headers, data = _request(method, path, body, headers)
-        for value in response_headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        return status, response_headers.get("Location", ""), data.decode()
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
 _INHERITED = []
 
 
@@ -550,24 +526,6 @@ def _own_database_connections():
         connection.connection = None
 
 
-def _latest_code(user_id: int, after) -> str:
-    """The security code in the patient's newest text message (what their phone shows)."""
-    from core.models import Notification
-    from core.notifications.service import rendered
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        notification = (
-            Notification.objects.filter(user_id=user_id, created_at__gte=after, channel="sms")
-            .order_by("-created_at")
-            .first()
-        )
-        if notification is not None:
-            return re.search(r"\d{6}", rendered(notification)[1]).group(0)
-        time.sleep(0.005)
-    raise RuntimeError("no code was sent")
-
-
 def load_sign_in(args):
     """A patient signs in to the service: /authorize, the sign-in page, the password, the
     code page, the code from their text message, /authorize again, and the service's code
@@ -577,7 +535,7 @@ def load_sign_in(args):
     email, user_pk, assertions = args
     ok = 0
     for assertion in assertions:
-        browser = Browser()
+        browser = Browser(PORT)
         params = urlencode(
             {
                 "response_type": "code",
@@ -592,12 +550,13 @@ def load_sign_in(args):
         _status, sign_in_url, _ = browser.request("GET", f"/authorize?{params}")
         _status, _, html = browser.request("GET", sign_in_url)
         sent_after = timezone.now()
-        form = {"csrfmiddlewaretoken": _csrf(html), "email": email, "password": PASSWORD}
+        form = {"csrfmiddlewaretoken": csrf_token(html), "email": email, "password": PASSWORD}
         _status, code_url, _ = browser.request("POST", sign_in_url, form)
         _status, _, html = browser.request("GET", code_url)
-        form = {"csrfmiddlewaretoken": _csrf(html), "code": _latest_code(user_pk, sent_after)}
+        form = {"csrfmiddlewaretoken": csrf_token(html), "code": latest_code(user_pk, sent_after)}
         _status, authorize_url, _ = browser.request("POST", code_url, form)
         _status, location, _ = browser.request("GET", authorize_url)
+        browser.conn.close()
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]
         body = urlencode(
             {

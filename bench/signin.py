@@ -36,7 +36,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+
+from common import Browser, csrf_token, latest_code  # bench/common.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -136,7 +137,7 @@ def request_breakdown(users: list, rounds: int = 20) -> dict[str, float]:
         started = time.process_time()
         client.get("/account/sign-in/security-code/")
         timings.append(time.process_time() - started)
-        code = _latest_code(user_id, before)
+        code = latest_code(user_id, before)
         started = time.process_time()
         response = client.post("/account/sign-in/security-code/", {"code": code})
         timings.append(time.process_time() - started)
@@ -181,7 +182,7 @@ def round_trips(users: list) -> dict[str, tuple[list[str], list[str]]]:
             if name == "POST password":
                 data = {"email": email, "password": PASSWORD}
             elif name == "POST code":
-                data = {"code": _latest_code(user_id, before)}
+                data = {"code": latest_code(user_id, before)}
             commands.clear()
             with CaptureQueriesContext(connection) as queries:
                 client.get(path) if method == "GET" else client.post(path, data)
@@ -306,52 +307,6 @@ def _cpu_seconds(pids: list[int]) -> float:
 # --- the load process ---------------------------------------------------------------------
 
 
-class Browser:
-    """One patient's browser: a keep-alive connection and a cookie jar."""
-
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = f"http://127.0.0.1:{self.conn.port}"
-            headers["Referer"] = f"http://127.0.0.1:{self.conn.port}{path}"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        content = response.read().decode()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, response.getheader("Location", ""), content
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def _latest_code(user_id: int, after) -> str:
-    from core.models import Notification
-    from core.notifications.service import rendered
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        notification = (
-            Notification.objects.filter(user_id=user_id, created_at__gte=after, channel="sms")
-            .order_by("-created_at")
-            .first()
-        )
-        if notification is not None:
-            return re.search(r"\d{6}", rendered(notification)[1]).group(0)
-        time.sleep(0.005)
-    raise RuntimeError("no code was sent")
-
-
 def sign_in_once(port: int, email: str, user_id: int) -> None:
     from django.utils import timezone
 
@@ -362,7 +317,7 @@ def sign_in_once(port: int, email: str, user_id: int) -> None:
     status, location, _ = browser.request(
         "POST",
         "/account/sign-in/",
-        {"csrfmiddlewaretoken": _csrf(html), "email": email, "password": PASSWORD},
+        {"csrfmiddlewaretoken": csrf_token(html), "email": email, "password": PASSWORD},
     )
     assert status == 302 and location.endswith("/account/sign-in/security-code/"), (
         status,
@@ -370,11 +325,11 @@ def sign_in_once(port: int, email: str, user_id: int) -> None:
     )
     status, _, html = browser.request("GET", "/account/sign-in/security-code/")
     assert status == 200, status
-    code = _latest_code(user_id, before)
+    code = latest_code(user_id, before)
     status, location, _ = browser.request(
         "POST",
         "/account/sign-in/security-code/",
-        {"csrfmiddlewaretoken": _csrf(html), "code": code},
+        {"csrfmiddlewaretoken": csrf_token(html), "code": code},
     )
     assert status == 302 and location == "/account/", (status, location)
     browser.conn.close()
