@@ -36,3 +36,7 @@ PASSWORD_RESET_REQUESTED = register(
 PASSWORD_RESET = register("account.password_reset", "You reset your password")
 BROWSER_REMEMBERED = register("browser.remembered", "You chose to remember a browser")
 BROWSER_FORGOTTEN = register("browser.forgotten", "You forgot a remembered browser")
+PASSWORD_CHECK_FAILED = register(
+    "account.password_check_failed", "A wrong password was entered to confirm it was you"
+)
+DATA_DOWNLOADED = register("account.data_downloaded", "You downloaded your data")
