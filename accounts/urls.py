@@ -30,4 +30,6 @@ urlpatterns = [
     path("phone/confirm/new-code/", views.resend_new_phone_code, name="resend_new_phone_code"),
     path("password/", views.change_password, name="change_password"),
     path("browsers/", views.browsers, name="browsers"),
+    # Your data
+    path("download-your-data/", views.download_data, name="download_data"),
 ]
