@@ -32,4 +32,6 @@ urlpatterns = [
     path("browsers/", views.browsers, name="browsers"),
     # Your data
     path("download-your-data/", views.download_data, name="download_data"),
+    path("delete/", views.delete_login, name="delete_login"),
+    path("deleted/", views.login_deleted, name="login_deleted"),
 ]

@@ -6,18 +6,35 @@ Both are asked for on pages that need the current password again
 """
 
 import json
+import uuid
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts import events
+from accounts import events, messages
 from accounts.models import RememberedBrowser, User
+from accounts.services.limits import absolute_url
+from accounts.sessions import SessionStore
 from connected_services.claims import CLAIM_DESCRIPTIONS
 from connected_services.models import Consent
-from core import audit
+from core import audit, notifications
 from core.models import AuditEvent
+from verification.idchecks.services import delete_media
 from verification.models import IdCheck, Identity, OnlineRegistrationDetails
 
 FORMAT_VERSION = 1
+
+# Audit events a deleted login leaves behind, unlinked from it: how identities were proved
+# and what staff decided about them (ADR 0014). Every other event about the patient goes.
+KEPT_EVENT_PREFIXES = ("identity.", "idcheck.", "gp_online.")
+
+
+class StaffLoginError(Exception):
+    """Staff logins are deleted by an administrator, not from the patient's pages."""
+
 
 # --- Download your data ----------------------------------------------------------------------
 
@@ -182,3 +199,81 @@ def download(request, user: User) -> tuple[str, bytes]:
     content = json.dumps(data_about(user), indent=2, ensure_ascii=False).encode()
     audit.record(events.DATA_DOWNLOADED, request=request, user=user)
     return f"nhs-login-data-{timezone.localdate():%Y-%m-%d}.json", content
+
+
+# --- Delete your NHS login -------------------------------------------------------------------
+
+
+@transaction.atomic
+def delete_login(request, user: User) -> None:
+    """Delete a patient's NHS login and what we keep about them, in one transaction.
+
+    - ID check photos and videos go from the storage as well as their rows;
+    - the audit events of how their identity was proved and decided stay, unlinked from the
+      login and tagged with one random reference; every other event about them goes; an
+      ``account.deleted`` event with no personal data is written (ADR 0014);
+    - connected services are sent a back-channel logout by the ``pre_delete`` receiver
+      (``connected_services.signals``), tokens and grants go with the login;
+    - this browser is signed out now; the patient's other sessions stop working at once (no
+      login to load) and are removed after the commit by ``end_sessions_of_deleted_login``;
+    - an email to the address that was on the login, not linked to it, so it survives.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff:
+        raise StaffLoginError
+    now = timezone.now()
+    for check in IdCheck.objects.filter(user=user):
+        delete_media(check, now)
+
+    reference = uuid.uuid4().hex
+    kept = AuditEvent.objects.filter(user=user).filter(
+        Q.create([("event__startswith", prefix) for prefix in KEPT_EVENT_PREFIXES], Q.OR)
+    )
+    kept_count = 0
+    for event in kept:
+        event.details = {**event.details, "deleted_login": reference}
+        event.user = None
+        if event.actor_id == user.pk:
+            event.actor = None
+        event.save(update_fields=["details", "user", "actor"])
+        kept_count += 1
+    AuditEvent.objects.filter(Q(user=user) | Q(actor=user, user__isnull=True)).delete()
+    audit.record(
+        events.LOGIN_DELETED,
+        by="patient",
+        level=user.proofing_level,
+        kept_events=kept_count,
+        deleted_login=reference,
+    )
+    notifications.send(
+        messages.LOGIN_DELETED.name,
+        user.email,
+        {"create_url": absolute_url("accounts:create")},
+        user=None,  # a notification linked to the login would be deleted with it
+    )
+
+    user_id = user.pk
+    request.session.flush()  # not logout(): its signal would tell services twice
+    request.user = AnonymousUser()
+    user.delete()
+
+    from accounts.tasks import end_sessions_of_deleted_login
+
+    # robust: the login is gone whatever happens to the queue; the sessions cannot be used.
+    transaction.on_commit(lambda: end_sessions_of_deleted_login.delay(user_id), robust=True)
+
+
+def end_sessions_of(user_id: int) -> int:
+    """Delete every live session signed in as login ``user_id`` (its row and its cached
+    copy), with whatever journey it held. Sessions are not indexed by login, so this reads
+    the live ones (``SESSION_COOKIE_AGE``, an hour). Returns how many ended."""
+    store = SessionStore()
+    ended = 0
+    live = Session.objects.filter(expire_date__gt=timezone.now()).only(
+        "session_key", "session_data"
+    )
+    for session in live.iterator(chunk_size=500):
+        if store.decode(session.session_data).get("_auth_user_id") == str(user_id):
+            store.delete(session.session_key)
+            ended += 1
+    return ended
