@@ -36,3 +36,9 @@ PASSWORD_RESET_REQUESTED = register(
 PASSWORD_RESET = register("account.password_reset", "You reset your password")
 BROWSER_REMEMBERED = register("browser.remembered", "You chose to remember a browser")
 BROWSER_FORGOTTEN = register("browser.forgotten", "You forgot a remembered browser")
+PASSWORD_CHECK_FAILED = register(
+    "account.password_check_failed", "A wrong password was entered to confirm it was you"
+)
+DATA_DOWNLOADED = register("account.data_downloaded", "You downloaded your data")
+# Written with no login attached (the login goes in the same transaction): see ADR 0014.
+LOGIN_DELETED = register("account.deleted", "An NHS login was deleted", visible_to_patient=False)

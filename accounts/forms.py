@@ -205,3 +205,22 @@ class ChangePasswordForm(SetPasswordForm):
         if not self.user.check_password(current):
             raise forms.ValidationError("Your current password is not right")
         return current
+
+
+class ConfirmPasswordForm(forms.Form):
+    """The current password again, before something a signed-in session alone must not do."""
+
+    password = forms.CharField(
+        label="Password",
+        help_text="To keep your information safe, enter the password for your NHS login.",
+        strip=False,
+        error_messages={"required": "Enter your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class DeleteLoginForm(ConfirmPasswordForm):
+    confirm = forms.BooleanField(
+        label="I understand that my NHS login will be deleted and this cannot be undone",
+        error_messages={"required": "Tick the box to confirm you want to delete your NHS login"},
+    )

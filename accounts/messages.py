@@ -112,3 +112,18 @@ PHONE_NUMBER_CHANGED = register(
         ),
     )
 )
+LOGIN_DELETED = register(
+    Message(
+        "accounts.login_deleted",
+        "email",
+        subject="Your NHS login has been deleted",
+        body=(
+            "Your NHS login has been deleted. You can no longer use it to sign in to health "
+            "and care services.\n\n"
+            "Services you used keep the information you shared with them. Contact a service "
+            "if you want it to delete what it has.\n\n"
+            "You can create a new NHS login at any time at ((create_url))\n\n"
+            "If you did not delete your NHS login, contact us straight away."
+        ),
+    )
+)

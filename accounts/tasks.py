@@ -7,3 +7,11 @@ from accounts.services.housekeeping import delete_stale_records
 def delete_stale_account_records() -> dict[str, int]:
     """Daily: remove old codes, abandoned phone changes and dead remembered browsers."""
     return delete_stale_records()
+
+
+@shared_task(acks_late=True)
+def end_sessions_of_deleted_login(user_id: int) -> int:
+    """After a login is deleted: remove the sessions still signed in as it (ids only)."""
+    from accounts.services.data_rights import end_sessions_of
+
+    return end_sessions_of(user_id)

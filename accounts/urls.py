@@ -30,4 +30,8 @@ urlpatterns = [
     path("phone/confirm/new-code/", views.resend_new_phone_code, name="resend_new_phone_code"),
     path("password/", views.change_password, name="change_password"),
     path("browsers/", views.browsers, name="browsers"),
+    # Your data
+    path("download-your-data/", views.download_data, name="download_data"),
+    path("delete/", views.delete_login, name="delete_login"),
+    path("deleted/", views.login_deleted, name="login_deleted"),
 ]

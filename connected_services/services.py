@@ -3,6 +3,7 @@
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -79,6 +80,19 @@ def services_signed_in_to(user: User):
     return Service.objects.filter(pk__in=with_tokens).exclude(backchannel_logout_uri="")
 
 
+def services_used_by(user: User):
+    """Services with a back-channel logout URI that hold live tokens for this patient or
+    that the patient still shares information with: the ones to tell when the login goes
+    (a service may keep its own session after its tokens have expired)."""
+    with_tokens = RefreshToken.objects.filter(user=user, revoked__isnull=True).values(
+        "application_id"
+    )
+    sharing = Consent.objects.filter(user=user, withdrawn_at__isnull=True).values("service_id")
+    return Service.objects.filter(Q(pk__in=with_tokens) | Q(pk__in=sharing)).exclude(
+        backchannel_logout_uri=""
+    )
+
+
 def queue_backchannel_logout(user: User, reason: str, services=None) -> list[LogoutNotice]:
     """Queue a signed logout token for each service (default: those the patient is signed in
     to). The task carries only the notice id; it runs after the transaction commits."""
@@ -92,7 +106,11 @@ def queue_backchannel_logout(user: User, reason: str, services=None) -> list[Log
         if service.backchannel_logout_uri
     ]
     for notice in notices:
-        transaction.on_commit(lambda pk=str(notice.pk): send_backchannel_logout.delay(pk))
+        # robust: a broker error after the commit is logged, not turned into an error page
+        # for a change that has happened (the notice row stays, unsent, for support to see).
+        transaction.on_commit(
+            lambda pk=str(notice.pk): send_backchannel_logout.delay(pk), robust=True
+        )
     return notices
 
 

@@ -6,7 +6,7 @@ from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
 from connected_services.models import LogoutNotice
-from connected_services.services import queue_backchannel_logout
+from connected_services.services import queue_backchannel_logout, services_used_by
 
 User = get_user_model()
 
@@ -27,4 +27,6 @@ def patient_suspended(sender, instance, **kwargs):
 
 @receiver(pre_delete, sender=User)
 def patient_deleted(sender, instance, **kwargs):
-    queue_backchannel_logout(instance, LogoutNotice.Reason.DELETED)
+    # Before the cascade: the tokens and consents that say which services to tell are read
+    # here, and the notice keeps only the ``sub``, so its task works once the login is gone.
+    queue_backchannel_logout(instance, LogoutNotice.Reason.DELETED, services_used_by(instance))

@@ -63,6 +63,25 @@ def check_password(request, *, email: str, password: str) -> PasswordCheck:
     return PasswordCheck("ok", user=user, lock=lock)
 
 
+def check_current_password(request, user: User, password: str) -> PasswordCheck:
+    """Ask a signed-in patient for their password again, before something a stolen session
+    must not be enough for (downloading their data, deleting their login).
+
+    A wrong password counts towards the same lockout as at sign-in (``limits``), so a
+    session cannot be used to guess it; while sign-in is locked for the patient's email
+    address the right password is refused too.
+    """
+    lock = limits.sign_in_lock(request, user.email)
+    if lock.locked:
+        return PasswordCheck("locked", minutes=lock.minutes)
+    if not user.check_password(password):
+        audit.record(events.PASSWORD_CHECK_FAILED, request=request, user=user)
+        lock = limits.record_sign_in_failure(request, user.email, user, reason="password check")
+        return PasswordCheck("locked" if lock.locked else "wrong", minutes=lock.minutes)
+    limits.clear_sign_in_failures(user.email, lock)
+    return PasswordCheck("ok", user=user, lock=lock)
+
+
 def _authenticate(email: str, password: str) -> User | None:
     """Django's ``ModelBackend.authenticate`` (the only backend tried: trying every backend
     would hash a wrong password twice), with the login read by one hand-written query rather

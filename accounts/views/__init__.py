@@ -12,6 +12,7 @@ from accounts.views.account import (
     resend_new_email_code,
     resend_new_phone_code,
 )
+from accounts.views.data_rights import delete_login, download_data, login_deleted
 from accounts.views.password_reset import password_forgotten, password_reset
 from accounts.views.sign_in import resend_sign_in_code, security_code, sign_in, sign_out
 from accounts.views.sign_up import (
@@ -34,7 +35,10 @@ __all__ = [
     "confirm_new_phone",
     "confirm_phone",
     "create",
+    "delete_login",
+    "download_data",
     "home",
+    "login_deleted",
     "password_forgotten",
     "password_reset",
     "phone",

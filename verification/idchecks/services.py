@@ -654,20 +654,28 @@ def delete_decided_media(now=None) -> int:
     count = 0
     for check in due:
         with transaction.atomic():
-            files = list(check.media.all())
-            for media in files:
-                storage.delete(media.storage_name)
-            check.media.all().delete()
-            check.media_deleted_at = now
-            # What the patient typed and the traced record go too: the Identity holds what
-            # is kept after approval.
-            check.entered_details = check.traced_record = ""
-            check.save(update_fields=["media_deleted_at", "entered_details", "traced_record"])
+            files = delete_media(check, now)
             audit.record(
                 events.ID_CHECK_MEDIA_DELETED,
                 user=check.user,
                 check=str(check.id),
-                files=len(files),
+                files=files,
             )
         count += 1
     return count
+
+
+def delete_media(check: IdCheck, now=None) -> int:
+    """Delete a check's photos and videos from the storage and their rows, with what the
+    patient typed and the traced record. Returns how many files there were. Used by the
+    retention above and when a patient deletes their NHS login; call it in a transaction."""
+    files = list(check.media.all())
+    for media in files:
+        storage.delete(media.storage_name)
+    check.media.all().delete()
+    check.media_deleted_at = now or timezone.now()
+    # What the patient typed and the traced record go too: the Identity holds what
+    # is kept after approval.
+    check.entered_details = check.traced_record = ""
+    check.save(update_fields=["media_deleted_at", "entered_details", "traced_record"])
+    return len(files)

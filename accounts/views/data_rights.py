@@ -1,0 +1,70 @@
+"""Download your data and delete your NHS login: both ask for the password again."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import ConfirmPasswordForm, DeleteLoginForm
+from accounts.services import data_rights
+from accounts.services.browsers import COOKIE_NAME as REMEMBERED_BROWSER_COOKIE
+from accounts.services.sign_in import check_current_password
+from accounts.views.common import page
+
+WRONG_PASSWORD = "Your password is not right"
+
+
+def _locked(minutes: int) -> str:
+    return (
+        f"You have entered a wrong password too many times. Try again in {minutes} minutes, "
+        "or reset your password"
+    )
+
+
+def _password_confirmed(request, form) -> bool:
+    """The form is valid and its password is the patient's. The password is checked even
+    when another answer is missing, so every error shows at once; errors go on the form."""
+    valid = form.is_valid()
+    password = form.cleaned_data.get("password")
+    if not password:
+        return False
+    check = check_current_password(request, request.user, password)
+    if check.outcome == "ok":
+        return valid
+    locked = check.outcome == "locked"
+    form.add_error("password", _locked(check.minutes) if locked else WRONG_PASSWORD)
+    return False
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def download_data(request: HttpRequest) -> HttpResponse:
+    """What the file holds, the password again, then the file (POST only)."""
+    form = ConfirmPasswordForm(request.POST or None)
+    if request.method == "POST" and _password_confirmed(request, form):
+        filename, content = data_rights.download(request, request.user)
+        response = HttpResponse(content, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return page(request, "accounts/download_data.jinja", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_login(request: HttpRequest) -> HttpResponse:
+    """What deleting means, the password again and a tick, then the login goes."""
+    if request.user.is_staff:
+        return page(request, "accounts/delete_staff_login.jinja")
+    form = DeleteLoginForm(request.POST or None)
+    if request.method == "POST" and _password_confirmed(request, form):
+        data_rights.delete_login(request, request.user)
+        response = redirect("accounts:login_deleted")
+        response.delete_cookie(REMEMBERED_BROWSER_COOKIE)
+        return response
+    return page(request, "accounts/delete_login.jinja", {"form": form})
+
+
+def login_deleted(request: HttpRequest) -> HttpResponse:
+    """Signed out: the confirmation that the login has gone (nothing personal on it)."""
+    return page(request, "accounts/login_deleted.jinja")
