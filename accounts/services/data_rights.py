@@ -78,17 +78,28 @@ def _login(user: User) -> dict:
     }
 
 
+# Said in place of what only the NHS record told us, below P9.
+NOT_SHOWN_BELOW_P9 = (
+    "We found your NHS record. We show your NHS number and GP practice from it once you have "
+    "proved who you are with photo ID or GP online registration details."
+)
+
+
 def _identity(user: User) -> dict | None:
+    """Who the patient is. Below P9 the login holder has only typed details that matched a
+    record, and may not be that person: what only the record says (the NHS number, the GP
+    practice) is left out, as the P5 pages never show the traced NHS number (DESIGN.md)."""
     identity = Identity.objects.filter(user=user).first()
     if identity is None:
         return None
+    proved_in_person = user.proofing_level == "P9"
     return {
-        "nhs_number": identity.nhs_number,
+        "nhs_number": identity.nhs_number if proved_in_person else NOT_SHOWN_BELOW_P9,
         "first_name": identity.given_name,
         "last_name": identity.family_name,
         "date_of_birth": identity.birth_date.isoformat(),
         "postcode": identity.postcode,
-        "gp_practice_code": identity.gp_ods_code,
+        "gp_practice_code": identity.gp_ods_code if proved_in_person else NOT_SHOWN_BELOW_P9,
         "nation": identity.get_nation_display() if identity.nation else None,
         "matched_to_nhs_record": _when(identity.traced_at),
     }

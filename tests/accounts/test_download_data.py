@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import set_proofing_level
+from accounts.services.data_rights import NOT_SHOWN_BELOW_P9
 from core.models import AuditEvent
 from tests.accounts.data_rights import NHS_NUMBER, PASSWORD, patient_with_everything
 from tests.fixtures.sessions import signed_in_client
@@ -96,6 +98,22 @@ def test_the_right_password_downloads_a_json_file_of_everything_we_keep(everythi
     assert check["photos_and_videos_kept"] == ["Photo ID (front or data page)", "Face scan"]
     (details,) = data["gp_online_registration_details"]
     assert details["gp_practice_code"] == "A12345" and details["used"]
+
+
+def test_below_p9_the_file_leaves_out_what_only_the_nhs_record_says(everything):
+    user = everything.user
+    set_proofing_level(user, "P5", route="demographics trace")
+    response = download(signed_in_client(user))
+    assert response.status_code == 200
+    assert NHS_NUMBER.encode() not in response.content
+    assert b"A12345" not in response.content.split(b'"gp_online_registration_details"')[0]
+    who = json.loads(response.content)["who_you_are"]
+    assert who["nhs_number"] == who["gp_practice_code"] == NOT_SHOWN_BELOW_P9
+    assert (who["first_name"], who["date_of_birth"], who["postcode"]) == (
+        "Jane",
+        "1985-04-12",
+        "LS1 4AP",
+    )
 
 
 def test_the_file_holds_no_secrets(everything):
