@@ -199,12 +199,8 @@ class ChangePasswordForm(SetPasswordForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "password"]
-
-    def clean_current_password(self):
-        current = self.cleaned_data["current_password"]
-        if not self.user.check_password(current):
-            raise forms.ValidationError("Your current password is not right")
-        return current
+    # The current password is checked by the view (views.common.password_confirmed), so a
+    # wrong one counts towards the sign-in lockout.
 
 
 class ConfirmPasswordForm(forms.Form):

@@ -17,6 +17,7 @@ from accounts.views.common import (
     code_page,
     confirm_code,
     page,
+    password_confirmed,
     phone_code_sent_to,
     resend_code,
 )
@@ -182,7 +183,9 @@ def resend_new_phone_code(request: HttpRequest) -> HttpResponse:
 @login_required
 def change_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and password_confirmed(
+        request, form, field="current_password", wrong="Your current password is not right"
+    ):
         changes.change_password(request, request.user, form.cleaned_data["password"])
         flash.success(request, "Your password has been changed")
         return redirect("accounts:home")

@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.phones import display
 from accounts.services import limits
 from accounts.services.codes import may_send_again
+from accounts.services.sign_in import check_current_password
 from core.pages import shared_page
 
 CODE_ERRORS = {
@@ -18,6 +19,31 @@ CODE_ERRORS = {
 }
 TOO_MANY_CODES = "You have asked for too many codes. Wait 15 minutes and try again"
 TOO_MANY_CODE_TRIES = "You have entered too many codes. Wait 15 minutes"
+WRONG_PASSWORD = "Your password is not right"
+
+
+def _locked(minutes: int) -> str:
+    return (
+        f"You have entered a wrong password too many times. Try again in {minutes} minutes, "
+        "or reset your password"
+    )
+
+
+def password_confirmed(request, form, field="password", wrong=WRONG_PASSWORD) -> bool:
+    """The form is valid and its ``field`` holds the patient's current password
+    (``sign_in.check_current_password``: a wrong one counts towards the sign-in lockout).
+    The password is checked even when another answer is missing, so every error shows at
+    once; errors go on the form."""
+    valid = form.is_valid()
+    password = form.cleaned_data.get(field)
+    if not password:
+        return False
+    check = check_current_password(request, request.user, password)
+    if check.outcome == "ok":
+        return valid
+    locked = check.outcome == "locked"
+    form.add_error(field, _locked(check.minutes) if locked else wrong)
+    return False
 
 
 def confirm_code(request, form, confirm) -> str | None:

@@ -8,32 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import ConfirmPasswordForm, DeleteLoginForm
 from accounts.services import data_rights
 from accounts.services.browsers import COOKIE_NAME as REMEMBERED_BROWSER_COOKIE
-from accounts.services.sign_in import check_current_password
-from accounts.views.common import page
-
-WRONG_PASSWORD = "Your password is not right"
-
-
-def _locked(minutes: int) -> str:
-    return (
-        f"You have entered a wrong password too many times. Try again in {minutes} minutes, "
-        "or reset your password"
-    )
-
-
-def _password_confirmed(request, form) -> bool:
-    """The form is valid and its password is the patient's. The password is checked even
-    when another answer is missing, so every error shows at once; errors go on the form."""
-    valid = form.is_valid()
-    password = form.cleaned_data.get("password")
-    if not password:
-        return False
-    check = check_current_password(request, request.user, password)
-    if check.outcome == "ok":
-        return valid
-    locked = check.outcome == "locked"
-    form.add_error("password", _locked(check.minutes) if locked else WRONG_PASSWORD)
-    return False
+from accounts.views.common import page, password_confirmed
 
 
 @login_required
@@ -41,7 +16,7 @@ def _password_confirmed(request, form) -> bool:
 def download_data(request: HttpRequest) -> HttpResponse:
     """What the file holds, the password again, then the file (POST only)."""
     form = ConfirmPasswordForm(request.POST or None)
-    if request.method == "POST" and _password_confirmed(request, form):
+    if request.method == "POST" and password_confirmed(request, form):
         filename, content = data_rights.download(request, request.user)
         response = HttpResponse(content, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -57,7 +32,7 @@ def delete_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_staff:
         return page(request, "accounts/delete_staff_login.jinja")
     form = DeleteLoginForm(request.POST or None)
-    if request.method == "POST" and _password_confirmed(request, form):
+    if request.method == "POST" and password_confirmed(request, form):
         data_rights.delete_login(request, request.user)
         response = redirect("accounts:login_deleted")
         response.delete_cookie(REMEMBERED_BROWSER_COOKIE)

@@ -195,3 +195,16 @@ def test_forget_all_browsers(phone_patient):
     client.post(reverse("accounts:browsers"))
     assert not RememberedBrowser.objects.active().filter(user=phone_patient).exists()
     assert AuditEvent.objects.filter(user=phone_patient, event="browser.forgotten").exists()
+
+
+def test_wrong_current_passwords_count_towards_the_sign_in_lockout(phone_patient):
+    client = signed_in_client(phone_patient)
+    url = reverse("accounts:change_password")
+    wrong = {"current_password": "wrong", "password": "a brand new secret"}
+    for _ in range(4):
+        assert "Your current password is not right" in client.post(url, wrong).content.decode()
+    assert "too many times" in client.post(url, wrong).content.decode()
+    right = {"current_password": "correct horse battery", "password": "a brand new secret"}
+    assert "too many times" in client.post(url, right).content.decode()  # locked
+    phone_patient.refresh_from_db()
+    assert phone_patient.check_password("correct horse battery")
