@@ -13,6 +13,7 @@ from accounts.authentication import (
     DEVICE,
     FORCE_CODE_SESSION_KEY,
     KEY,
+    PASSKEY_ASKED_SESSION_KEY,
     PASSWORD,
     record_authentication,
 )
@@ -204,6 +205,7 @@ def complete_sign_in(
             request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
         )
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
+    request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
     limits.clear_sign_in_failures(user.email, lock)
     if audited:  # by the statement that signed in (check_sign_in_code)
         return
