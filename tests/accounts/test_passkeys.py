@@ -2,6 +2,7 @@
 removing it, and the lockout. A real P-256 key answers the ceremonies (tests/accounts/passkeys.py).
 """
 
+import json
 import time
 
 import pytest
@@ -221,3 +222,20 @@ def test_the_sign_in_page_offers_a_passkey_only_to_scripts(client):
     assert 'id="otp_webauthn_config"' in page
     assert reverse("accounts:passkey_sign_in_begin") in page
     assert 'name="password"' in page
+
+
+def test_the_data_download_lists_passkeys_without_their_keys(phone_patient, passkey):
+    client = signed_in_client(phone_patient)
+    response = client.post(reverse("accounts:download_data"), {"password": "correct horse battery"})
+    (listed,) = json.loads(response.content)["passkeys"]
+    assert set(listed) == {"name", "added", "last_used"}
+    assert listed["added"] and listed["last_used"] is None
+
+
+def test_deleting_the_login_deletes_its_passkeys(phone_patient, passkey):
+    client = signed_in_client(phone_patient)
+    client.post(
+        reverse("accounts:delete_login"), {"password": "correct horse battery", "confirm": "on"}
+    )
+    assert not type(phone_patient).objects.filter(pk=phone_patient.pk).exists()
+    assert not WebAuthnCredential.objects.exists()
