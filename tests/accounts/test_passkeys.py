@@ -3,6 +3,7 @@ removing it, and the lockout. A real P-256 key answers the ceremonies (tests/acc
 """
 
 import json
+import re
 import time
 
 import pytest
@@ -222,6 +223,11 @@ def test_the_sign_in_page_offers_a_passkey_only_to_scripts(client):
     assert 'id="otp_webauthn_config"' in page
     assert reverse("accounts:passkey_sign_in_begin") in page
     assert 'name="password"' in page
+    # The page is kept and shared (core.pages): each visitor still gets their own CSRF token.
+    kept = client.get(reverse("accounts:sign_in")).content.decode()
+    config = json.loads(re.search(r'id="otp_webauthn_config">([^<]+)<', kept).group(1))
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', kept).group(1)
+    assert config["csrfToken"] == form_token and len(form_token) == 64
 
 
 def test_the_data_download_lists_passkeys_without_their_keys(phone_patient, passkey):
