@@ -49,14 +49,17 @@ def current_authentication(request) -> Authentication | None:
 
 
 FORCE_CODE_SESSION_KEY = "force_security_code"
+# A connected service asked only for vectors with ``Cm``: the sign-in page says to use a passkey.
+PASSKEY_ASKED_SESSION_KEY = "passkey_asked"
 
 
-def require_sign_in(request, next_url: str, *, force: bool = False):
+def require_sign_in(request, next_url: str, *, force: bool = False, passkey: bool = False):
     """Send the patient to sign in, then on to ``next_url`` (a path on this site).
 
     ``force`` (OpenID Connect ``prompt=login``, or authentication weaker than a service needs)
     signs the current session out first and asks for the password *and* a security code again,
-    even on a remembered browser.
+    even on a remembered browser. ``passkey``: only a passkey will do (``Cm``); the sign-in
+    page says so (a passkey sign-in also ends a forced sign-in).
     """
     from django.contrib.auth import logout
     from django.shortcuts import redirect
@@ -66,4 +69,8 @@ def require_sign_in(request, next_url: str, *, force: bool = False):
     if force:
         logout(request)
         request.session[FORCE_CODE_SESSION_KEY] = True
+    if passkey:
+        request.session[PASSKEY_ASKED_SESSION_KEY] = True
+    else:
+        request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
     return redirect(f"{reverse('accounts:sign_in')}?{urlencode({'next': next_url})}")

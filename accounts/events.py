@@ -42,3 +42,7 @@ PASSWORD_CHECK_FAILED = register(
 DATA_DOWNLOADED = register("account.data_downloaded", "You downloaded your data")
 # Written with no login attached (the login goes in the same transaction): see ADR 0014.
 LOGIN_DELETED = register("account.deleted", "An NHS login was deleted", visible_to_patient=False)
+PASSKEY_ADDED = register("passkey.added", "You added a passkey")
+PASSKEY_REMOVED = register("passkey.removed", "You removed a passkey")
+SIGNED_IN_WITH_PASSKEY = register("sign_in.passkey", "You signed in with a passkey")
+PASSKEY_FAILED = register("sign_in.passkey_failed", "A passkey could not be checked at sign in")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.views import passkeys
 
 app_name = "accounts"
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("password/forgotten/", views.password_forgotten, name="password_forgotten"),
     path("password/reset/<str:uidb64>/<str:token>/", views.password_reset, name="password_reset"),
+    # Passkeys: the settings page and the sign-in with a passkey (accounts/views/passkeys.py)
+    *passkeys.urlpatterns,
     # Settings
     path("email/", views.change_email, name="change_email"),
     path("email/confirm/", views.confirm_new_email, name="confirm_new_email"),

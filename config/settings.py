@@ -6,6 +6,7 @@ a file cache and the notification outbox, all under ``var/``.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "allauth",
     "allauth.account",
     "oauth2_provider",
@@ -287,6 +289,23 @@ ACCOUNT_PREVENT_ENUMERATION = True
 
 # django-otp
 OTP_TOTP_ISSUER = "NHS login"
+
+# Passkeys (django-otp-webauthn, the Cm component; docs/adr/0015-passkeys-as-cm.md). A passkey
+# belongs to its relying party id, the site's host name: changing it orphans every passkey.
+# Browsers refuse an IP address as the id, so the default site (127.0.0.1) uses localhost.
+_site = urlsplit(SITE_URL)
+_site_host = "localhost" if _site.hostname in ("127.0.0.1", "::1") else _site.hostname
+_site_origin = f"{_site.scheme}://{_site_host}" + (f":{_site.port}" if _site.port else "")
+OTP_WEBAUTHN_RP_ID = env.string("WEBAUTHN_RP_ID", _site_host)
+OTP_WEBAUTHN_RP_NAME = "NHS login"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.string_list("WEBAUTHN_ALLOWED_ORIGINS", [_site_origin])
+# Our helper asks for user verification and a discoverable credential (accounts.services.passkeys).
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.services.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
+# A passkey added this long after the password and code needs them again.
+PASSKEY_FRESH_SIGN_IN = timedelta(
+    minutes=env.integer("PASSKEY_FRESH_SIGN_IN_MINUTES", 15, minimum=1)
+)
 
 # django-oauth-toolkit: configured in connected_services (see docs/adr).
 OAUTH2_PROVIDER = {

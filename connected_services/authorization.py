@@ -183,6 +183,7 @@ class Decision:
 
     action: str
     force: bool = False
+    passkey: bool = False  # sign_in: only a passkey (Cm) meets what the service asked
     level: str = ""
     vector: Vector | None = None
     error: str = ""
@@ -228,6 +229,11 @@ def consent_needed(user, authz: AuthorizationRequest, vector: Vector, shared: li
     return not (set(shared) <= set(consent.claims) and set(authz.scopes) <= set(consent.scopes))
 
 
+def _only_cm(vectors: list[Vector]) -> bool:
+    """Every vector needs a passkey (``Cm``)."""
+    return all("Cm" in v.credentials for v in vectors)
+
+
 def decide(request, authz: AuthorizationRequest) -> Decision:
     """What the signed-in (or not) patient must do next for this authorization request."""
     silent = authz.prompt == "none"
@@ -236,7 +242,7 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
     if not user.is_authenticated:
         if silent:
             return Decision("error", error="login_required")
-        return Decision("sign_in", force=authz.prompt == "login")
+        return Decision("sign_in", force=authz.prompt == "login", passkey=_only_cm(authz.vectors))
     authentication = current_authentication(request)
     forced_at = mark.get("forced_at")
     signed_in_again = (
@@ -266,7 +272,7 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
             return Decision("error", error="login_required")
         if signed_in_again:
             return Decision("error", error="access_denied")
-        return Decision("sign_in", force=True)
+        return Decision("sign_in", force=True, passkey=_only_cm(at_level))
 
     # The highest level satisfied; among equals, the service's order of preference.
     vector = max(strong_enough, key=lambda v: (v.rank, -strong_enough.index(v)))

@@ -118,6 +118,20 @@ def _browsers(user: User) -> list[dict]:
     ]
 
 
+def _passkeys(user: User) -> list[dict]:
+    # Not the public key or the credential id: they say nothing a person can use.
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return [
+        {
+            "name": passkey.name,
+            "added": _when(passkey.created_at),
+            "last_used": _when(passkey.last_used_at),
+        }
+        for passkey in WebAuthnCredential.objects.filter(user=user).order_by("created_at")
+    ]
+
+
 def _services(user: User) -> list[dict]:
     consents = Consent.objects.filter(user=user).select_related("service").order_by("granted_at")
     return [
@@ -198,6 +212,7 @@ def data_about(user: User) -> dict:
         "your_login": _login(user),
         "who_you_are": _identity(user),
         "remembered_browsers": _browsers(user),
+        "passkeys": _passkeys(user),
         "services_you_used": _services(user),
         "account_activity": _activity(user),
         "photo_id_checks": _id_checks(user),

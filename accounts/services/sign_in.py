@@ -1,4 +1,5 @@
-"""Signing in: password, then a security code to the phone (or a remembered browser)."""
+"""Signing in: password, then a security code to the phone (or a remembered browser); the
+completion is shared with a passkey sign-in (``accounts.services.passkeys``)."""
 
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from accounts import events
 from accounts.authentication import (
     DEVICE,
     FORCE_CODE_SESSION_KEY,
+    KEY,
+    PASSKEY_ASKED_SESSION_KEY,
     PASSWORD,
     record_authentication,
 )
@@ -182,22 +185,32 @@ def complete_sign_in(
     *,
     device: PhoneDevice | None = None,
     remembered_browser: RememberedBrowser | None = None,
+    passkey=None,
     lock: limits.Lock | None = None,
     audited: bool = False,
 ):
     """Sign the patient in after a password and either a code to ``device`` or a remembered
-    browser. The device is also recorded for django-otp (``request.user.is_verified()``).
+    browser, or after a ``passkey`` (a ``WebAuthnCredential``, used with user verification:
+    ``Cm`` alone, ADR 0015). The device or passkey is also recorded for django-otp
+    (``request.user.is_verified()``).
     ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip).
     ``audited``: the "signed in" audit event was written with the sign-in itself."""
     login(request, user, backend=BACKEND)
-    if device is not None:
-        otp_login(request, device)
-    record_authentication(
-        request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
-    )
+    if device is not None or passkey is not None:
+        otp_login(request, passkey or device)
+    if passkey is not None:
+        record_authentication(request, {KEY})
+    else:
+        record_authentication(
+            request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
+        )
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
+    request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
     limits.clear_sign_in_failures(user.email, lock)
     if audited:  # by the statement that signed in (check_sign_in_code)
+        return
+    if passkey is not None:
+        audit.record(events.SIGNED_IN_WITH_PASSKEY, request=request, user=user, passkey=passkey.pk)
         return
     audit.record(
         events.SIGNED_IN,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import events
-from accounts.authentication import FORCE_CODE_SESSION_KEY
+from accounts.authentication import FORCE_CODE_SESSION_KEY, PASSKEY_ASKED_SESSION_KEY
 from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
 from accounts.services import limits, pending
@@ -69,7 +69,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 },
             )
             return response
-    return page(request, "accounts/sign_in.jinja", {"form": form, "next": next_url}, shared=True)
+    context = {
+        "form": form,
+        "next": next_url,
+        "passkey_asked": request.session.get(PASSKEY_ASKED_SESSION_KEY, False),
+    }
+    return page(request, "accounts/sign_in.jinja", context, shared=True)
 
 
 def _pending_user(request) -> User | None:

@@ -152,7 +152,9 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
             services.record_decline(request.user, authz.service, request=request)
         return _redirect_error(authz, decision.error)
     if decision.action == "sign_in":
-        response = require_sign_in(request, authz.path, force=decision.force)
+        response = require_sign_in(
+            request, authz.path, force=decision.force, passkey=decision.passkey
+        )
         # allow_registration=false: the sign-in pages hide "create an NHS login" links.
         request.session[ALLOW_REGISTRATION_SESSION_KEY] = authz.allow_registration
         if decision.force:
