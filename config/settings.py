@@ -276,6 +276,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.queue_stalled_notifications",
         "schedule": timedelta(minutes=1),
     },
+    # Likewise a back-channel logout notice whose task was lost.
+    "connected-services-queue-stalled-logout-notices": {
+        "task": "connected_services.tasks.queue_stalled_logout_notices",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # django-allauth: we use its account machinery through adapter and forms; see accounts/.

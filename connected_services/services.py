@@ -107,7 +107,8 @@ def queue_backchannel_logout(user: User, reason: str, services=None) -> list[Log
     ]
     for notice in notices:
         # robust: a broker error after the commit is logged, not turned into an error page
-        # for a change that has happened (the notice row stays, unsent, for support to see).
+        # for a change that has happened; the notice row stays, and the beat task
+        # queue_stalled_logout_notices queues it again.
         transaction.on_commit(
             lambda pk=str(notice.pk): send_backchannel_logout.delay(pk), robust=True
         )

@@ -107,6 +107,30 @@ def test_delivery_is_retried_until_the_service_answers_and_sent_once(
     assert notice.attempts == 2 and notice.sent_at is not None
 
 
+def test_a_notice_whose_task_was_lost_is_queued_again(rp, service, patient, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connected_services.tasks import queue_stalled_logout_notices
+
+    Service.objects.filter(pk=service.pk).update(backchannel_logout_uri=receiver.url)
+    lost = LogoutNotice.objects.create(service=service, sub=patient.sub, reason="deleted")
+    recent = LogoutNotice.objects.create(service=service, sub=patient.sub, reason="deleted")
+    sent = LogoutNotice.objects.create(
+        service=service, sub=patient.sub, reason="deleted", sent_at=timezone.now()
+    )
+    old = timezone.now() - timedelta(minutes=5)
+    LogoutNotice.objects.filter(pk__in=[lost.pk, sent.pk]).update(created_at=old)
+
+    assert queue_stalled_logout_notices() == 1  # eager Celery in tests: delivered now
+    assert len(receiver.tokens) == 1
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert lost.sent_at is not None and recent.sent_at is None
+    assert queue_stalled_logout_notices() == 0
+
+
 def test_suspension_and_deletion_tell_the_services(rp, service, patient, receiver):
     Service.objects.filter(pk=service.pk).update(backchannel_logout_uri=receiver.url)
     rp.sign_in(patient, vtr=["P0.Cp.Cd"])
