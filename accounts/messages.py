@@ -112,6 +112,31 @@ PHONE_NUMBER_CHANGED = register(
         ),
     )
 )
+PASSKEY_WAS_ADDED = register(
+    Message(
+        "accounts.passkey_added",
+        "email",
+        subject="A passkey was added to your NHS login",
+        body=(
+            "A passkey was added to your NHS login: ((passkey_name)). It can be used to sign in "
+            "without a password or a security code.\n\n"
+            "If you did not do this, remove it straight away at ((passkeys_url)) and reset "
+            "your password at ((reset_url))"
+        ),
+    )
+)
+PASSKEY_WAS_REMOVED = register(
+    Message(
+        "accounts.passkey_removed",
+        "email",
+        subject="A passkey was removed from your NHS login",
+        body=(
+            "A passkey was removed from your NHS login: ((passkey_name)). It can no longer be "
+            "used to sign in.\n\n"
+            "If you did not do this, reset your password at ((reset_url))"
+        ),
+    )
+)
 LOGIN_DELETED = register(
     Message(
         "accounts.login_deleted",

@@ -41,10 +41,13 @@ import http.client
 import json
 import multiprocessing
 import os
+import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -577,10 +580,16 @@ def split(items, parts):
 
 
 def run_phase(name, server, pool, func, jobs):
-    (user0, system0, faults0), t0 = server.counters(), time.monotonic()
+    before, t0 = server.counters(), time.monotonic()
     results = pool.map(func, jobs)
-    user1, system1, faults1 = server.counters()
-    wall, cpu = time.monotonic() - t0, (user1 - user0) + (system1 - system0)
+    report(name, before, server.counters(), time.monotonic() - t0, results)
+
+
+def report(name, before, after, wall, results):
+    """One phase's line: requests per wall second and per second of the workers' CPU, and the
+    workers' user and system CPU and minor page faults per request."""
+    (user0, system0, faults0), (user1, system1, faults1) = before, after
+    cpu = (user1 - user0) + (system1 - system0)
     ok = sum(r[0] for r in results)
     total = sum(r[1] for r in results)
     line = (
@@ -597,6 +606,98 @@ def run_phase(name, server, pool, func, jobs):
         )
 
 
+# -- the same phases with wrk as the load generator -----------------------------------------
+
+WRK_SCRIPT = ROOT / "bench" / "wrk_token.lua"
+
+
+def wrk_get(name, server, path, seconds, connections, headers=()):
+    """GET ``path`` for ``seconds`` from wrk (one thread, ``connections`` connections)."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s"]
+    for header in headers:
+        command += ["-H", header]
+    before, t0 = server.counters(), time.monotonic()
+    out = subprocess.run(
+        [*command, f"{ISSUER}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    after, wall = server.counters(), time.monotonic() - t0
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    ok = total - (int(failed.group(1)) if failed else 0)
+    report(name, before, after, wall, [(ok, total)])
+
+
+def wrk_token(name, server, mode, grants, assertions, connections):
+    """POST /token from wrk: one request per pre-signed assertion (bench/wrk_token.lua)."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "grants.txt").write_text("\n".join(grants) + "\n")
+        Path(folder, "assertions.txt").write_text("\n".join(assertions) + "\n")
+        before, t0 = server.counters(), time.monotonic()
+        process = subprocess.Popen(
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                "-d600s",
+                "-s",
+                str(WRK_SCRIPT),
+                f"{ISSUER}/token",
+                "--",
+                mode,
+                folder,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        finished = Path(folder, "finished")
+        while not finished.exists() and process.poll() is None:
+            time.sleep(0.02)
+        after, wall = server.counters(), time.monotonic() - t0
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    counted = re.search(r"ok (\d+) failed (\d+)", out)
+    ok, failed = int(counted.group(1)), int(counted.group(2))
+    report(name, before, after, wall, [(ok, ok + failed)])
+
+
+def python_phases(args, data, server, pool, code_assertions, refresh_assertions):
+    """The floors, code exchange, refresh and userinfo from the Python load processes."""
+    n = args.clients
+    if args.floor:
+        for name, path in (
+            ("floor: JWKS (lean)", "/.well-known/jwks.json"),
+            ("floor: sign-in page", "/account/sign-in/"),
+        ):
+            run_phase(name, server, pool, load_floor, [(path, args.floor // n)] * n)
+    run_phase(
+        "code exchange",
+        server,
+        pool,
+        load_codes,
+        list(zip(split(data["codes"], n), split(code_assertions, n), strict=True)),
+    )
+    run_phase(
+        "refresh grant",
+        server,
+        pool,
+        load_refresh,
+        list(
+            zip(
+                split(data["refresh_tokens"], n),
+                split(refresh_assertions, n),
+                strict=True,
+            )
+        ),
+    )
+    run_phase(
+        "userinfo",
+        server,
+        pool,
+        load_userinfo,
+        [(data["userinfo_token"], args.userinfo // n)] * n,
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--codes", type=int, default=2000)
@@ -606,7 +707,18 @@ def main():
     parser.add_argument(
         "--floor", type=int, default=4000, help="JWKS requests: the server's cheapest request"
     )
-    parser.add_argument("--clients", type=int, default=4, help="load processes")
+    parser.add_argument("--clients", type=int, default=4, help="Python load processes")
+    parser.add_argument(
+        "--loader",
+        choices=("wrk", "python"),
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator for the floors, code exchange, refresh and userinfo (default: wrk "
+        "when installed); the full sign-in always uses the Python load processes",
+    )
+    parser.add_argument(
+        "--connections", type=int, default=2, help="wrk connections (default: one per worker)"
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="wrk: seconds for each GET phase")
     parser.add_argument(
         "--in-process",
         type=int,
@@ -646,45 +758,40 @@ def main():
         f"machine: {os.cpu_count()} cores; gunicorn 2 sync workers; {env['DATABASE_URL']}; "
         f"Python {sys.version.split()[0]} ({sys.executable})"
     )
+    if args.loader == "wrk":
+        print(f"load: wrk, 1 thread, {args.connections} connections (full sign-in: Python)")
+    else:
+        print(f"load: {args.clients} Python processes")
     print(f"reference, before: {reference(data['key_pem'])}", flush=True)
     server = Server(env)
     n = args.clients
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(n, initializer=_own_database_connections) as pool:
-            if args.floor:
-                for name, path in (
-                    ("floor: JWKS (lean)", "/.well-known/jwks.json"),
-                    ("floor: sign-in page", "/account/sign-in/"),
-                ):
-                    run_phase(name, server, pool, load_floor, [(path, args.floor // n)] * n)
-            run_phase(
-                "code exchange",
-                server,
-                pool,
-                load_codes,
-                list(zip(split(data["codes"], n), split(code_assertions, n), strict=True)),
-            )
-            run_phase(
-                "refresh grant",
-                server,
-                pool,
-                load_refresh,
-                list(
-                    zip(
-                        split(data["refresh_tokens"], n),
-                        split(refresh_assertions, n),
-                        strict=True,
-                    )
-                ),
-            )
-            run_phase(
-                "userinfo",
-                server,
-                pool,
-                load_userinfo,
-                [(data["userinfo_token"], args.userinfo // n)] * n,
-            )
+            if args.loader == "wrk":
+                c, seconds = args.connections, args.seconds
+                if args.floor:
+                    wrk_get("floor: JWKS (lean)", server, "/.well-known/jwks.json", seconds, c)
+                    wrk_get("floor: sign-in page", server, "/account/sign-in/", seconds, c)
+                wrk_token("code exchange", server, "code", data["codes"], code_assertions, c)
+                wrk_token(
+                    "refresh grant",
+                    server,
+                    "refresh",
+                    data["refresh_tokens"],
+                    refresh_assertions,
+                    c,
+                )
+                wrk_get(
+                    "userinfo",
+                    server,
+                    "/userinfo",
+                    seconds,
+                    c,
+                    [f"Authorization: Bearer {data['userinfo_token']}"],
+                )
+            else:
+                python_phases(args, data, server, pool, code_assertions, refresh_assertions)
             run_phase(
                 "full sign-in",
                 server,

@@ -7,15 +7,18 @@ event, the forced sign-in flag), so these functions drive the same helper and fi
 ``accounts.services.sign_in.complete_sign_in``.
 """
 
+import secrets
 import time
 from dataclasses import dataclass
 from logging import getLogger
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django_otp_webauthn import exceptions as webauthn_errors
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.settings import app_settings as webauthn_settings
 from django_otp_webauthn.utils import rewrite_exceptions
 from webauthn.helpers import exceptions as pywebauthn_errors
 from webauthn.helpers import parse_authentication_credential_json
@@ -25,13 +28,14 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from accounts import events
+from accounts import events, messages
 from accounts.authentication import DEVICE, PASSWORD, current_authentication
 from accounts.models import User
 from accounts.services import limits
 from accounts.services.browsers import describe
 from accounts.services.sign_in import complete_sign_in
-from core import audit
+from core import audit, notifications
+from core.ratelimit import Limit
 
 logger = getLogger(__name__)
 
@@ -44,7 +48,13 @@ _MALFORMED = (
     KeyError,
 )
 REGISTRATION_STATE = "passkey_registration"
-SIGN_IN_STATE = "passkey_sign_in"
+# A sign-in's challenge waits in the shared cache (Redis in production), not in a session: a
+# signed-out visitor who only asks for one writes no session row. The browser holds the
+# random handle to it in this cookie, sent only to the passkey sign-in endpoints.
+SIGN_IN_COOKIE = "nhslogin_passkey"
+# Challenges asked for from one address in 15 minutes: each waits in the cache until used or
+# expired, so a flood of them is refused rather than kept.
+SIGN_IN_BEGINS_PER_ADDRESS = Limit("passkey-sign-in-begins-address", 60, 15 * 60)
 
 
 class PasskeyHelper(WebAuthnHelper):
@@ -131,23 +141,74 @@ def complete_registration(request, data: dict) -> WebAuthnCredential:
     except webauthn_errors.OTPWebAuthnApiError as error:
         raise PasskeyRefused("This passkey could not be added. Try again") from error
     audit.record(events.PASSKEY_ADDED, request=request, user=request.user, passkey=credential.pk)
+    _tell_owner(messages.PASSKEY_WAS_ADDED, request.user, credential.name)
     return credential
 
 
+def _tell_owner(message, user: User, passkey_name: str) -> None:
+    """Email the login's owner about a change to their passkeys: a passkey is a whole sign-in,
+    so one they did not add is as serious as a changed password."""
+    notifications.send(
+        message.name,
+        user.email,
+        {
+            "passkey_name": passkey_name or "a passkey",
+            "passkeys_url": limits.absolute_url("accounts:passkeys"),
+            "reset_url": limits.absolute_url("accounts:password_forgotten"),
+        },
+        user=user,
+    )
+
+
+@transaction.atomic
 def remove_passkey(request, user: User, passkey_id: int) -> bool:
     """Remove one of the patient's passkeys; False if it is not theirs (or gone already)."""
-    deleted, _ = WebAuthnCredential.objects.filter(user=user, pk=passkey_id).delete()
-    if deleted:
-        audit.record(events.PASSKEY_REMOVED, request=request, user=user, passkey=passkey_id)
-    return bool(deleted)
+    credential = (
+        WebAuthnCredential.objects.select_for_update().filter(user=user, pk=passkey_id).first()
+    )
+    if credential is None:
+        return False
+    credential.delete()
+    audit.record(events.PASSKEY_REMOVED, request=request, user=user, passkey=passkey_id)
+    _tell_owner(messages.PASSKEY_WAS_REMOVED, user, credential.name)
+    return True
 
 
-def begin_sign_in(request) -> dict:
-    """The options for ``navigator.credentials.get()``: any of this site's passkeys, with user
-    verification. The challenge is kept in the session."""
+def _sign_in_challenge_key(handle: str) -> str:
+    return f"passkey-sign-in:{handle}"
+
+
+def sign_in_challenge_lifetime() -> int:
+    """Seconds a sign-in challenge waits: the browser's own timeout for the ceremony and a
+    minute for the answer to arrive."""
+    return webauthn_settings.OTP_WEBAUTHN_TIMEOUT_SECONDS + 60
+
+
+def begin_sign_in(request) -> tuple[dict, str]:
+    """The options for ``navigator.credentials.get()`` (any of this site's passkeys, with user
+    verification) and the handle the browser keeps (``SIGN_IN_COOKIE``) to the challenge,
+    which waits in the cache. Raises ``PasskeyRefused`` (429) when this address has asked for
+    too many."""
+    address = limits.address_key(request)
+    if SIGN_IN_BEGINS_PER_ADDRESS.hit(address) > SIGN_IN_BEGINS_PER_ADDRESS.attempts:
+        raise PasskeyRefused("You have tried too many times. Wait 15 minutes, then try again", 429)
     options, state = _helper(request).authenticate_begin(user=None)
-    request.session[SIGN_IN_STATE] = state
-    return options
+    handle = secrets.token_urlsafe(24)
+    cache.set(_sign_in_challenge_key(handle), state, timeout=sign_in_challenge_lifetime())
+    return options, handle
+
+
+def _take_sign_in_challenge(request) -> dict | None:
+    """The challenge this browser's handle points to, taken so that it is used once: of two
+    requests racing with one handle, only the one whose delete removed it goes on."""
+    handle = request.COOKIES.get(SIGN_IN_COOKIE, "")
+    if not handle or len(handle) > 64:
+        return None
+    key = _sign_in_challenge_key(handle)
+    state = cache.get(key)
+    if not isinstance(state, dict) or not cache.delete(key):
+        return None
+    return state
 
 
 @dataclass(frozen=True)
@@ -162,11 +223,11 @@ def sign_in_with_passkey(request, data: dict) -> PasskeySignIn:
 
     Refused: no challenge, a passkey we do not know (removed, say), a wrong signature, no user
     verification, a login that is inactive or not finished. A locked sign-in (too many wrong
-    passwords or codes for this login or from this address) is refused before the passkey is
-    checked, as a right password is. A failed passkey is not counted towards the lock: it
-    cannot be guessed."""
-    state = request.session.pop(SIGN_IN_STATE, None)
-    request.session.save()  # the challenge is used once
+    passwords or codes for this login or from this address) is refused too, but only once the
+    passkey has been checked: whoever merely knows a passkey's id (it is not a secret) learns
+    nothing about the login from the answer. A failed passkey is not counted towards the
+    lock: it cannot be guessed."""
+    state = _take_sign_in_challenge(request)
     if not state or not state.get("require_user_verification"):
         return PasskeySignIn("refused")
     try:
@@ -182,19 +243,18 @@ def sign_in_with_passkey(request, data: dict) -> PasskeySignIn:
     )
     if owner is None:
         return PasskeySignIn("refused")
-    user = owner.user
-    lock = limits.sign_in_lock(request, user.email)
-    if lock.locked:
-        audit.record(events.SIGN_IN_BLOCKED, request=request, user=user, method="passkey")
-        return PasskeySignIn("locked", user=user, minutes=lock.minutes)
     try:
         with rewrite_exceptions(logger=logger):
             credential = _helper(request).authenticate_complete(user=None, state=state, data=data)
     except webauthn_errors.OTPWebAuthnApiError:
-        audit.record(events.PASSKEY_FAILED, request=request, user=user)
-        return PasskeySignIn("refused", user=user)
+        audit.record(events.PASSKEY_FAILED, request=request, user=owner.user)
+        return PasskeySignIn("refused", user=owner.user)
     user = credential.user
     if not (credential.confirmed and user.is_active and user.is_p0_complete):
         return PasskeySignIn("refused", user=user)
+    lock = limits.sign_in_lock(request, user.email)
+    if lock.locked:
+        audit.record(events.SIGN_IN_BLOCKED, request=request, user=user, method="passkey")
+        return PasskeySignIn("locked", user=user, minutes=lock.minutes)
     complete_sign_in(request, user, passkey=credential, lock=lock)
     return PasskeySignIn("ok", user=user)

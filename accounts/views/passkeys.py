@@ -7,6 +7,7 @@ adding and using a passkey go through our rules (``accounts.services.passkeys``,
 
 import json
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -85,10 +86,30 @@ def registration_complete(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": credential.pk, "redirect_url": url("accounts:passkeys")})
 
 
+def _sign_in_cookie_path() -> str:
+    return url("accounts:passkey_sign_in_begin").rsplit("begin/", 1)[0]
+
+
 @never_cache
 @require_POST
 def sign_in_begin(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(service.begin_sign_in(request))
+    """The options for the browser's passkey prompt. No session: the challenge waits in the
+    cache, and the browser keeps only the handle to it."""
+    try:
+        options, handle = service.begin_sign_in(request)
+    except service.PasskeyRefused as refused:
+        return _refused(refused.message, refused.status)
+    response = JsonResponse(options)
+    response.set_cookie(
+        service.SIGN_IN_COOKIE,
+        handle,
+        max_age=service.sign_in_challenge_lifetime(),
+        path=_sign_in_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @never_cache
@@ -99,6 +120,13 @@ def sign_in_complete(request: HttpRequest) -> JsonResponse:
     if data is None:
         return _refused("Your passkey could not be checked. Try again")
     result = service.sign_in_with_passkey(request, data)
+    response = _sign_in_answer(request, result)
+    # The challenge is used, whatever the answer was.
+    response.delete_cookie(service.SIGN_IN_COOKIE, path=_sign_in_cookie_path(), samesite="Lax")
+    return response
+
+
+def _sign_in_answer(request: HttpRequest, result) -> JsonResponse:
     if result.outcome == "locked":
         return _refused(_locked_message(result.minutes), 403)
     if result.outcome != "ok":

@@ -8,12 +8,15 @@ import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.authentication import FORCE_CODE_SESSION_KEY, SESSION_KEY
+from accounts.services.passkeys import SIGN_IN_BEGINS_PER_ADDRESS
 from core.models import AuditEvent
+from tests.accounts.helpers import rendered, sent_to
 from tests.accounts.passkeys import ORIGIN, RP_ID, SoftPasskey, add_passkey, sign_in_with_passkey
 from tests.fixtures.sessions import signed_in_client
 
@@ -35,7 +38,7 @@ def passkey(phone_patient):
     return key
 
 
-def test_a_patient_adds_a_passkey_after_signing_in_with_password_and_code(phone_patient):
+def test_a_patient_adds_a_passkey_after_signing_in_with_password_and_code(settings, phone_patient):
     client = signed_in_client(phone_patient)
     response = add_passkey(
         client, SoftPasskey(), HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux) Chrome/130"
@@ -52,6 +55,11 @@ def test_a_patient_adds_a_passkey_after_signing_in_with_password_and_code(phone_
     assert "Not used yet" in page
     activity = client.get(reverse("accounts:activity")).content.decode()
     assert "You added a passkey" in activity
+    (notice,) = sent_to(phone_patient.email, "accounts.passkey_added")
+    subject, body = rendered(notice)
+    assert subject == "A passkey was added to your NHS login"
+    assert "Chrome on Linux" in body
+    assert f"{settings.SITE_URL}/account/passkeys/" in body
 
 
 @pytest.mark.parametrize(
@@ -150,6 +158,8 @@ def test_a_removed_passkey_cannot_sign_in(phone_patient, passkey):
     assert not WebAuthnCredential.objects.exists()
     assert AuditEvent.objects.filter(user=phone_patient, event="passkey.removed").exists()
     assert "You cannot sign in with it now" in client.get(response.url).content.decode()
+    (notice,) = sent_to(phone_patient.email, "accounts.passkey_removed")
+    assert "can no longer be used to sign in" in rendered(notice)[1]
 
     stranger = Client()
     response = sign_in_with_passkey(stranger, passkey)
@@ -161,20 +171,77 @@ def test_a_patient_cannot_remove_someone_elses_passkey(passkey, patient):
     client = signed_in_client(patient)
     client.post(reverse("accounts:passkeys"), {"passkey": WebAuthnCredential.objects.get().pk})
     assert WebAuthnCredential.objects.count() == 1
+    assert not sent_to(patient.email, "accounts.passkey_removed")
+    assert not AuditEvent.objects.filter(event="passkey.removed").exists()
+
+
+def _lock_out(settings, patient):
+    for _ in range(settings.SIGN_IN_LOCKOUT_ATTEMPTS):
+        Client().post(reverse("accounts:sign_in"), {"email": patient.email, "password": "wrong"})
 
 
 def test_a_locked_login_cannot_sign_in_with_a_passkey(settings, phone_patient, passkey):
-    for _ in range(settings.SIGN_IN_LOCKOUT_ATTEMPTS):
-        Client().post(
-            reverse("accounts:sign_in"), {"email": phone_patient.email, "password": "wrong one"}
-        )
+    _lock_out(settings, phone_patient)
     client = Client()
     response = sign_in_with_passkey(client, passkey)
     assert response.status_code == 403
     assert "Sign in is locked for 15 minutes" in response.json()["detail"]
     assert USER_SESSION_KEY not in client.session
     assert AuditEvent.objects.filter(user=phone_patient, event="sign_in.blocked").exists()
-    assert WebAuthnCredential.objects.get().sign_count == 0  # not even checked
+
+
+def test_a_wrong_passkey_answer_does_not_say_the_login_is_locked(settings, phone_patient, passkey):
+    """A passkey's id is no secret: whoever has one but not the key learns nothing, not even
+    that the login is locked. The lock is told only after the passkey has been checked."""
+    _lock_out(settings, phone_patient)
+    impostor = SoftPasskey()
+    impostor.credential_id = passkey.credential_id  # the right id, the wrong key
+    impostor.user_handle = passkey.user_handle
+    client = Client()
+    response = sign_in_with_passkey(client, impostor)
+    assert response.status_code == 403
+    assert "locked" not in response.json()["detail"]
+    assert "could not be checked" in response.json()["detail"]
+    assert not AuditEvent.objects.filter(event="sign_in.blocked", details__method="passkey")
+    assert AuditEvent.objects.filter(user=phone_patient, event="sign_in.passkey_failed").exists()
+
+
+def test_asking_for_a_passkey_challenge_keeps_no_session(passkey):
+    """A signed-out visitor's challenge waits in the cache, not in a session row, and its
+    handle goes only to the passkey endpoints; the answer uses it up."""
+    sessions = Session.objects.count()
+    client = Client()
+    begin = client.post(reverse("accounts:passkey_sign_in_begin"))
+    assert begin.status_code == 200
+    assert Session.objects.count() == sessions
+    cookie = begin.cookies["nhslogin_passkey"]
+    assert cookie["path"] == "/account/sign-in/passkey/"
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert "sessionid" not in begin.cookies
+
+    copied = Client()
+    copied.cookies["nhslogin_passkey"] = cookie.value
+    answer = passkey.assertion(begin.json())
+    url = reverse("accounts:passkey_sign_in_complete")
+    done = client.post(url, answer, content_type="application/json")
+    assert done.status_code == 200
+    assert done.cookies["nhslogin_passkey"].value == ""  # dropped from the browser
+    # The handle copied before the answer points to nothing now.
+    assert copied.post(url, answer, content_type="application/json").status_code == 403
+    assert USER_SESSION_KEY not in copied.session
+
+
+def test_one_address_may_ask_for_only_so_many_passkey_challenges(passkey):
+    client = Client()
+    url = reverse("accounts:passkey_sign_in_begin")
+    for _ in range(SIGN_IN_BEGINS_PER_ADDRESS.attempts):
+        assert client.post(url).status_code == 200
+    refused = client.post(url)
+    assert refused.status_code == 429
+    assert "Wait 15 minutes" in refused.json()["detail"]
+    assert "nhslogin_passkey" not in refused.cookies
+    other = Client(REMOTE_ADDR="192.0.2.9")
+    assert other.post(url).status_code == 200
 
 
 def test_an_inactive_login_cannot_sign_in_with_a_passkey(phone_patient, passkey):
