@@ -69,7 +69,11 @@ idcheck-fixtures:
 # Benchmarks print numbers (see docs/performance.md). They need the local PostgreSQL and Redis.
 BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
 	REDIS_URL=redis://127.0.0.1:6379/5 CELERY_BROKER_URL=redis://127.0.0.1:6379/6
+# bench/oidc.py drives the provider with wrk (Debian's package; apt-get only when missing).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing wrk with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench'" \
 	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE bench"
 	$(BENCH_ENV) $(PY) bench/signin.py --seconds 30

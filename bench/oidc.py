@@ -5,8 +5,14 @@ second per core, and full sign-ins to a service per second per core.
     CELERY_BROKER_URL=redis://127.0.0.1:6379/8 .venv/bin/python bench/oidc.py
 
 The provider runs as it does in production: gunicorn with 2 sync workers, PostgreSQL, Redis
-(cache: the client-assertion replay cache and sessions). Load comes from separate processes
-on loopback. Client assertions are signed before the clock starts (they are the client's
+(cache: the client-assertion replay cache and sessions). Load comes from a separate process on
+loopback: wrk (C; one thread, by default one connection per worker; bench/wrk_token.lua gives
+each token request its own assertion and rotates refresh tokens) when it is installed (`make
+bench` installs it), else, or with ``--loader python``, four Python load processes. The
+lighter client matters on this 2-vCPU machine: the Python processes spend about as much CPU
+per request as the server and slow the workers' vCPUs (docs/performance.md). The full sign-in
+always uses the Python processes (cookies, forms, the code read from the database). Client
+assertions are signed before the clock starts (they are the client's
 cost, not ours). "Per core" is requests divided by the CPU seconds the gunicorn workers used,
 read from /proc, so the load generator's share of the 2 cores does not count against us. The
 wall-clock rate is printed too, and so are the workers' user and system CPU and minor page
