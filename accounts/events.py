@@ -10,6 +10,7 @@ SIGN_IN_FAILED = register("sign_in.failed", "Someone tried to sign in with a wro
 SECURITY_CODE_FAILED = register("sign_in.code_failed", "A wrong security code was entered")
 LOCKED_OUT = register("sign_in.locked_out", "Sign in was locked after too many tries")
 SIGNED_OUT = register("sign_out", "You signed out")
+SIGNED_OUT_ELSEWHERE = register("sign_out.other_browsers", "You signed out of your other browsers")
 PROOFING_LEVEL_CHANGED = register(
     "identity.level_changed", "The level of proof of who you are changed"
 )

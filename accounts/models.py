@@ -3,6 +3,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import connections, models, router
 from django.utils import timezone
 from django_otp.models import Device
@@ -386,3 +387,25 @@ class RememberedBrowser(models.Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return blind_index(token, "remembered-browser")
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (``accounts.sessions``: Django's ``cached_db`` store) with the id
+    of the login it is signed in as, so that a login's sessions are found by an index rather
+    than by reading every live session: to end them when the login is deleted, or when the
+    patient signs out of their other browsers.
+
+    ``user_id`` is a plain indexed column, not a foreign key: a session saved by a request
+    still in flight when its login is deleted must not fail (the row is removed with the
+    others, or expires), and the session's own data stays what Django's auth reads."""
+
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

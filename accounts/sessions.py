@@ -13,10 +13,14 @@ pending step between password and code moved out of the session, ADR 0012):
 - a save is one UPDATE (or INSERT) rather than BEGIN, statement, COMMIT, and deleting a
   session is one DELETE rather than a SELECT and a DELETE;
 - the INSERT is written by ``core.rows.insert`` (SQL built once, not compiled per save).
+
+The rows are ``accounts.models.Session``: Django's columns and the id of the login the session
+is signed in as (indexed), so a login's sessions can be ended without reading them all.
 """
 
 import logging
 
+from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.db import IntegrityError, connections, router, transaction
@@ -29,6 +33,18 @@ logger = logging.getLogger("django.contrib.sessions")
 
 class SessionStore(CachedDBStore):
     _insert_on_save = False  # set by cycle_key: the new key has no row yet
+
+    @classmethod
+    def get_model_class(cls):
+        from accounts.models import Session
+
+        return Session
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        signed_in_as = data.get(AUTH_USER_KEY)
+        session.user_id = int(signed_in_as) if str(signed_in_as or "").isdigit() else None
+        return session
 
     def _get_new_session_key(self) -> str:
         return random_string(32, VALID_KEY_CHARS)
@@ -79,7 +95,9 @@ class SessionStore(CachedDBStore):
         using = router.db_for_write(self.model, instance=obj)
         if not insert:
             updated = self.model.objects.using(using).filter(session_key=obj.session_key)
-            if not updated.update(session_data=obj.session_data, expire_date=obj.expire_date):
+            if not updated.update(
+                session_data=obj.session_data, expire_date=obj.expire_date, user_id=obj.user_id
+            ):
                 raise UpdateError
             return
         try:
@@ -103,3 +121,16 @@ class SessionStore(CachedDBStore):
             router.db_for_write(self.model)
         )
         self._cache.delete(self.cache_key_prefix + session_key)
+
+
+def end_sessions(sessions) -> int:
+    """Delete these sessions (a queryset of ``accounts.models.Session``) and their copies in
+    the cache, so that none of them is signed in on its next request. Returns how many."""
+    keys = list(sessions.values_list("session_key", flat=True))
+    if not keys:
+        return 0
+    model = SessionStore.get_model_class()
+    model.objects.filter(session_key__in=keys)._raw_delete(router.db_for_write(model))
+    store = SessionStore()
+    store._cache.delete_many([store.cache_key_prefix + key for key in keys])
+    return len(keys)

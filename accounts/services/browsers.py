@@ -5,7 +5,8 @@ import secrets
 from django.utils import timezone
 
 from accounts import events
-from accounts.models import RememberedBrowser, User
+from accounts.models import RememberedBrowser, Session, User
+from accounts.sessions import end_sessions
 from core import audit
 
 COOKIE_NAME = "nhslogin_remembered_browser"
@@ -88,3 +89,19 @@ def forget_browsers(request, user: User, *, browser_id: int | None = None) -> in
             browser=browser_id,
         )
     return forgotten
+
+
+def other_sessions(request, user: User):
+    """The login's sessions in other browsers that are still signed in."""
+    return Session.objects.filter(user_id=user.pk, expire_date__gt=timezone.now()).exclude(
+        session_key=request.session.session_key or ""
+    )
+
+
+def sign_out_other_browsers(request, user: User) -> int:
+    """End every other session signed in as this login (this one stays signed in). Returns
+    how many ended; audited when any did."""
+    ended = end_sessions(other_sessions(request, user))
+    if ended:
+        audit.record(events.SIGNED_OUT_ELSEWHERE, request=request, user=user, count=ended)
+    return ended

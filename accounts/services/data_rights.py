@@ -9,15 +9,14 @@ import json
 import uuid
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts import events, messages
-from accounts.models import RememberedBrowser, User
+from accounts.models import RememberedBrowser, Session, User
 from accounts.services.limits import absolute_url
-from accounts.sessions import SessionStore
+from accounts.sessions import end_sessions
 from connected_services.claims import CLAIM_DESCRIPTIONS
 from connected_services.models import Consent
 from core import audit, notifications
@@ -290,16 +289,6 @@ def delete_login(request, user: User) -> None:
 
 
 def end_sessions_of(user_id: int) -> int:
-    """Delete every live session signed in as login ``user_id`` (its row and its cached
-    copy), with whatever journey it held. Sessions are not indexed by login, so this reads
-    the live ones (``SESSION_COOKIE_AGE``, an hour). Returns how many ended."""
-    store = SessionStore()
-    ended = 0
-    live = Session.objects.filter(expire_date__gt=timezone.now()).only(
-        "session_key", "session_data"
-    )
-    for session in live.iterator(chunk_size=500):
-        if store.decode(session.session_data).get("_auth_user_id") == str(user_id):
-            store.delete(session.session_key)
-            ended += 1
-    return ended
+    """Delete every session signed in as login ``user_id`` (rows and cached copies), with
+    whatever journey each held. Returns how many ended."""
+    return end_sessions(Session.objects.filter(user_id=user_id))

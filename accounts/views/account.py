@@ -11,7 +11,7 @@ from accounts.forms import ChangePasswordForm, NewEmailForm, PhoneForm, Security
 from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
 from accounts.phones import display
 from accounts.services import changes, sign_up
-from accounts.services.browsers import forget_browsers
+from accounts.services.browsers import forget_browsers, other_sessions, sign_out_other_browsers
 from accounts.services.codes import send_email_code, send_phone_code
 from accounts.views.common import (
     code_page,
@@ -203,7 +203,14 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def browsers(request: HttpRequest) -> HttpResponse:
-    """Remembered browsers, with a button to forget each (or all)."""
+    """Remembered browsers, with a button to forget each (or all), and how many other
+    browsers are signed in now, with a button to sign them out."""
+    if request.method == "POST" and request.POST.get("action") == "sign-out-others":
+        if sign_out_other_browsers(request, request.user):
+            flash.success(request, "You have signed out of your other browsers")
+        else:
+            flash.success(request, "You were not signed in on any other browser")
+        return redirect("accounts:browsers")
     if request.method == "POST":
         browser_id = request.POST.get("browser")
         forgotten = forget_browsers(
@@ -220,4 +227,8 @@ def browsers(request: HttpRequest) -> HttpResponse:
             )
         return redirect("accounts:browsers")
     remembered = RememberedBrowser.objects.active().filter(user=request.user)
-    return page(request, "accounts/browsers.jinja", {"remembered": remembered})
+    return page(
+        request,
+        "accounts/browsers.jinja",
+        {"remembered": remembered, "elsewhere": other_sessions(request, request.user).count()},
+    )

@@ -2,12 +2,11 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, User
+from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, Session, User
 from connected_services.models import (
     AccessToken,
     Consent,

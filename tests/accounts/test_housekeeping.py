@@ -3,14 +3,25 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
+from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, Session
+from accounts.sessions import SessionStore
 from accounts.tasks import delete_stale_account_records
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_deletes_old_codes_phones_and_dead_browsers_only(phone_patient):
+def _session(expires):
+    session = SessionStore()
+    session["step"] = "waiting"
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(expire_date=expires)
+    return session.session_key
+
+
+def test_it_deletes_old_codes_phones_dead_browsers_and_expired_sessions_only(phone_patient):
     now = timezone.now()
+    expired = _session(now - timedelta(minutes=1))
+    current = _session(now + timedelta(minutes=30))
     old = EmailCode.objects.create(email="a@example.com", purpose="sign_up", password_hash="x")
     EmailCode.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=2))
     fresh = EmailCode.objects.create(email="b@example.com", purpose="sign_up")
@@ -30,7 +41,9 @@ def test_it_deletes_old_codes_phones_and_dead_browsers_only(phone_patient):
 
     result = delete_stale_account_records.delay().get()
 
-    assert result == {"codes": 1, "phones": 1, "browsers": 1}
+    assert result == {"codes": 1, "phones": 1, "browsers": 1, "sessions": 1}
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current]
+    assert expired != current
     assert list(EmailCode.objects.all()) == [fresh]
     assert not PhoneDevice.objects.filter(pk=abandoned.pk).exists()
     assert PhoneDevice.objects.filter(user=phone_patient, confirmed=True).exists()

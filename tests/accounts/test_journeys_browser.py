@@ -243,3 +243,19 @@ def test_a_forgotten_password_can_be_reset_from_the_email(page, phone_patient):
     assert "Your password has been reset" in page.content()
     sign_in(page, phone_patient.email, "my new long password")
     assert heading(page) == "Enter the security code"
+
+
+def test_a_patient_signs_out_of_their_other_browsers(page, phone_patient):
+    from tests.fixtures.sessions import sign_in_browser, signed_in_client
+
+    elsewhere = signed_in_client(phone_patient)  # signed in on another device
+    sign_in_browser(page, phone_patient)
+    go(page, "/account/")
+    click(page, "Manage remembered browsers", role="link")
+    assert "signed in to your NHS login on 1 other browser now" in page.content()
+    click(page, "Sign out of other browsers")
+    assert "You have signed out of your other browsers" in page.content()
+    assert "You are not signed in on any other browser now" in page.content()
+    assert elsewhere.get("/account/").status_code == 302  # sent to sign in
+    go(page, "/account/")
+    assert "Your NHS login" in page.content()  # this browser is still signed in

@@ -8,12 +8,12 @@ import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.authentication import FORCE_CODE_SESSION_KEY, SESSION_KEY
+from accounts.models import Session
 from accounts.services.passkeys import SIGN_IN_BEGINS_PER_ADDRESS
 from core.models import AuditEvent
 from tests.accounts.helpers import rendered, sent_to

@@ -1,12 +1,12 @@
 """The session store (accounts.sessions): cached_db with fewer round trips, same promises."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Session
 from accounts.sessions import SessionStore
 from tests.accounts.helpers import latest_code
 

@@ -4,13 +4,12 @@ import json
 import time
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Session, User
 from accounts.services import pending
 from core import crypto
 from tests.accounts.helpers import latest_code
