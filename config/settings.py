@@ -371,6 +371,23 @@ PDS_FHIR_BASE_URL = env.string(
     None if DEMOGRAPHICS_BACKEND == "pds-fhir" and PRODUCTION else f"{SITE_URL}/fake-pds/FHIR/R4",
 )
 PDS_FHIR_ACCESS_TOKEN = env.optional("PDS_FHIR_ACCESS_TOKEN")
+# NHS England's signed JWT authentication (verification/demographics/auth.py): the API key of
+# our application, the file holding its RSA private key (PEM) and the key's id (``kid``).
+PDS_API_KEY = env.optional("PDS_API_KEY")
+PDS_PRIVATE_KEY_FILE = env.optional("PDS_PRIVATE_KEY_FILE")
+PDS_KEY_ID = env.optional("PDS_KEY_ID")
+_NHS_ENGLAND_TOKEN_URL = "https://api.service.nhs.uk/oauth2/token"
+PDS_TOKEN_URL = env.string(
+    "PDS_TOKEN_URL", _NHS_ENGLAND_TOKEN_URL if PRODUCTION else f"{SITE_URL}/fake-pds/oauth2/token"
+)
+if PDS_API_KEY and not (PDS_PRIVATE_KEY_FILE and PDS_KEY_ID):
+    raise env.ImproperlyConfiguredEnv("PDS_API_KEY needs PDS_PRIVATE_KEY_FILE and PDS_KEY_ID")
+if PDS_PRIVATE_KEY_FILE and not Path(PDS_PRIVATE_KEY_FILE).is_file():
+    raise env.ImproperlyConfiguredEnv("PDS_PRIVATE_KEY_FILE must name a readable file")
+if PDS_API_KEY and PDS_FHIR_ACCESS_TOKEN:
+    raise env.ImproperlyConfiguredEnv("set PDS_API_KEY or PDS_FHIR_ACCESS_TOKEN, not both")
+if PRODUCTION and DEMOGRAPHICS_BACKEND == "pds-fhir" and not (PDS_API_KEY or PDS_FHIR_ACCESS_TOKEN):
+    raise env.ImproperlyConfiguredEnv("the PDS FHIR backend needs PDS_API_KEY (or an access token)")
 PDS_FHIR_TIMEOUT = env.integer("PDS_FHIR_TIMEOUT_SECONDS", 5, minimum=1)
 FAKE_PDS_ENABLED = not PRODUCTION
 P5_TRACE_ATTEMPTS = env.integer("P5_TRACE_ATTEMPTS", 5, minimum=1)

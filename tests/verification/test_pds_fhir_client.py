@@ -296,11 +296,13 @@ def test_recorded_failures_log_only_status_and_request_id(caplog):
 
 def test_the_fake_is_switched_off_when_not_enabled(settings, db):
     from django.test import Client
+    from django.urls import reverse
 
     patient = SyntheticPatientFactory()
+    # The URLconf includes the fake only when enabled at import: load it before switching the
+    # fake off, or it would stay without the fake for every later test in this process.
+    url = reverse("fake_pds:read", args=[patient.nhs_number])
     settings.FAKE_PDS_ENABLED = False
-    response = Client().get(
-        f"/fake-pds/FHIR/R4/Patient/{patient.nhs_number}", HTTP_X_REQUEST_ID="x"
-    )
+    response = Client().get(url, HTTP_X_REQUEST_ID="x")
     assert response.status_code == 404
     assert patient.nhs_number not in response.content.decode()

@@ -4,6 +4,9 @@ By NHS number: ``GET Patient/{nhs_number}``, then date of birth and postcode mus
 By name: ``GET Patient?family=&given=&birthdate=eq...&address-postalcode=&_max-results=1``;
 PDS answers a search that finds more than one record with ``TOO_MANY_MATCHES``.
 
+Access: NHS England's signed JWT authentication (``auth.SignedJwtAuth``, when ``PDS_API_KEY``
+is set) or a fixed bearer token (``PDS_FHIR_ACCESS_TOKEN``).
+
 Throttling (429) is retried after ``Retry-After`` (or an exponential back-off), as are 5xx
 answers, timeouts and refused connections, a few times; then the trace is ``UNAVAILABLE``,
 which the journey shows as "try again later" without counting the attempt. No personal data
@@ -15,11 +18,13 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from django.conf import settings
 
 from verification.demographics import matching
+from verification.demographics.auth import SignedJwtAuth, StaticToken
 from verification.demographics.fhir_shape import record_from_patient, spine_codes
 from verification.demographics.types import (
     DemographicsUnavailable,
@@ -47,32 +52,58 @@ class PdsFhirClient:
         base_url: str,
         *,
         access_token: str | None = None,
+        auth: "SignedJwtAuth | StaticToken | None" = None,
         timeout: float = 5.0,
         retries: int = 2,
         backoff: float = 0.25,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        headers = {"Accept": "application/fhir+json"}
-        if access_token:
-            headers["Authorization"] = f"Bearer {access_token}"
         self.http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
-            headers=headers,
+            headers={"Accept": "application/fhir+json"},
             timeout=timeout,
             transport=transport,
         )
+        self.auth = auth or (StaticToken(access_token) if access_token else None)
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
 
     @classmethod
     def from_settings(cls) -> "PdsFhirClient":
+        auth = None
+        if settings.PDS_API_KEY:
+            auth = SignedJwtAuth(
+                settings.PDS_TOKEN_URL,
+                settings.PDS_API_KEY,
+                Path(settings.PDS_PRIVATE_KEY_FILE).read_bytes(),
+                settings.PDS_KEY_ID,
+                timeout=settings.PDS_FHIR_TIMEOUT,
+            )
         return cls(
             settings.PDS_FHIR_BASE_URL,
             access_token=settings.PDS_FHIR_ACCESS_TOKEN,
+            auth=auth,
             timeout=settings.PDS_FHIR_TIMEOUT,
         )
+
+    def _send(self, path: str, params: dict | None, request_id: str) -> httpx.Response:
+        """One GET with the access token; a token PDS refuses (401) is replaced once."""
+        headers = {"X-Request-ID": request_id}
+        if self.auth is None:
+            return self.http.get(path, params=params, headers=headers)
+        token = self.auth.token()
+        response = self.http.get(
+            path, params=params, headers={**headers, "Authorization": f"Bearer {token}"}
+        )
+        if response.status_code == 401 and self.auth.refused(token):
+            logger.warning("PDS refused our access token (request %s); asking again", request_id)
+            token = self.auth.token()
+            response = self.http.get(
+                path, params=params, headers={**headers, "Authorization": f"Bearer {token}"}
+            )
+        return response
 
     def _wait_before_retry(self, attempt: int, response: httpx.Response | None) -> None:
         delay = self.backoff * (2**attempt)
@@ -87,7 +118,7 @@ class PdsFhirClient:
         for attempt in range(self.retries + 1):
             response = None
             try:
-                response = self.http.get(path, params=params, headers={"X-Request-ID": request_id})
+                response = self._send(path, params, request_id)
             except httpx.TimeoutException:
                 logger.warning("PDS timed out (request %s, try %s)", request_id, attempt + 1)
             except httpx.TransportError:

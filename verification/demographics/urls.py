@@ -9,4 +9,5 @@ app_name = "fake_pds"
 urlpatterns = [
     path("FHIR/R4/Patient", fake_pds.search_patients, name="search"),
     path("FHIR/R4/Patient/<str:nhs_number>", fake_pds.read_patient, name="read"),
+    path("oauth2/token", fake_pds.token, name="token"),
 ]
