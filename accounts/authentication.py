@@ -1,8 +1,8 @@
 """How strongly the current session was authenticated, for vectors of trust.
 
 The sign-in flow calls ``record_authentication`` once the patient has finished signing in;
-the OpenID Connect provider reads ``current_authentication`` to decide which ``Cp``/``Cd``/``Cm``
-components the session satisfies (see INTERFACE.md, vectors of trust).
+the OpenID Connect provider reads ``current_authentication`` to decide which
+``Cp``/``Cd``/``Ck``/``Cm`` components the session satisfies (see INTERFACE.md, vectors of trust).
 """
 
 import time
@@ -12,6 +12,7 @@ SESSION_KEY = "authentication"
 
 PASSWORD = "Cp"
 DEVICE = "Cd"  # a one-time code by SMS or voice this session, or a remembered browser
+SHARED_KEY = "Ck"  # a code from an authenticator app (TOTP, RFC 6238) this session; ADR 0016
 KEY = "Cm"  # a passkey / FIDO key
 
 
@@ -23,6 +24,18 @@ class Authentication:
 
     def satisfies(self, components: set[str]) -> bool:
         return components <= self.methods
+
+
+def signed_in_freshly_with_password_and_code(request, fresh) -> bool:
+    """This session was signed in with the password and a security code (not a remembered
+    browser, not a passkey) no longer than ``fresh`` (a timedelta) ago: what adding a way to
+    sign in (a passkey, an authenticator app) must cost at least."""
+    authentication = current_authentication(request)
+    if authentication is None or authentication.remembered_browser:
+        return False
+    if not authentication.satisfies({PASSWORD, DEVICE}):
+        return False
+    return time.time() - authentication.auth_time <= fresh.total_seconds()
 
 
 def record_authentication(request, methods: set[str], *, remembered_browser: bool = False):
@@ -51,15 +64,27 @@ def current_authentication(request) -> Authentication | None:
 FORCE_CODE_SESSION_KEY = "force_security_code"
 # A connected service asked only for vectors with ``Cm``: the sign-in page says to use a passkey.
 PASSKEY_ASKED_SESSION_KEY = "passkey_asked"
+# A connected service asked only for vectors with ``Ck`` (the value "Ck": the sign-in asks for
+# the authenticator app's code), or only for vectors that ``Ck`` cannot meet while ``Cd`` can
+# ("Cd": a code by text or call, even for a patient who has an authenticator app). ADR 0016.
+SECOND_FACTOR_ASKED_SESSION_KEY = "second_factor_asked"
 
 
-def require_sign_in(request, next_url: str, *, force: bool = False, passkey: bool = False):
+def require_sign_in(
+    request,
+    next_url: str,
+    *,
+    force: bool = False,
+    passkey: bool = False,
+    second_factor: str | None = None,
+):
     """Send the patient to sign in, then on to ``next_url`` (a path on this site).
 
     ``force`` (OpenID Connect ``prompt=login``, or authentication weaker than a service needs)
     signs the current session out first and asks for the password *and* a security code again,
     even on a remembered browser. ``passkey``: only a passkey will do (``Cm``); the sign-in
-    page says so (a passkey sign-in also ends a forced sign-in).
+    page says so (a passkey sign-in also ends a forced sign-in). ``second_factor``: ``"Ck"``
+    (only an authenticator app's code will do) or ``"Cd"`` (only a code by text or call).
     """
     from django.contrib.auth import logout
     from django.shortcuts import redirect
@@ -73,4 +98,8 @@ def require_sign_in(request, next_url: str, *, force: bool = False, passkey: boo
         request.session[PASSKEY_ASKED_SESSION_KEY] = True
     else:
         request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
+    if second_factor in (SHARED_KEY, DEVICE):
+        request.session[SECOND_FACTOR_ASKED_SESSION_KEY] = second_factor
+    else:
+        request.session.pop(SECOND_FACTOR_ASKED_SESSION_KEY, None)
     return redirect(f"{reverse('accounts:sign_in')}?{urlencode({'next': next_url})}")

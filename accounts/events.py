@@ -47,3 +47,10 @@ PASSKEY_ADDED = register("passkey.added", "You added a passkey")
 PASSKEY_REMOVED = register("passkey.removed", "You removed a passkey")
 SIGNED_IN_WITH_PASSKEY = register("sign_in.passkey", "You signed in with a passkey")
 PASSKEY_FAILED = register("sign_in.passkey_failed", "A passkey could not be checked at sign in")
+AUTHENTICATOR_APP_ADDED = register("authenticator_app.added", "You set up an authenticator app")
+AUTHENTICATOR_APP_REMOVED = register(
+    "authenticator_app.removed", "You removed your authenticator app"
+)
+SIGNED_IN_WITH_APP = register(
+    "sign_in.authenticator_app", "You signed in with a code from your authenticator app"
+)

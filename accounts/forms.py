@@ -123,6 +123,26 @@ class SignInCodeForm(SecurityCodeForm):
     )
 
 
+class AuthenticatorAppCodeForm(SecurityCodeForm):
+    """The first code from an authenticator app being set up."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = "The 6-digit code your app shows for NHS login."
+
+
+class AppSignInCodeForm(SignInCodeForm):
+    """The code from the patient's authenticator app at sign-in (ADR 0016)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "code"
+        ].help_text = (
+            "Open your authenticator app and enter the 6-digit code it shows for NHS login."
+        )
+
+
 class PhoneForm(forms.Form):
     kind = forms.ChoiceField(
         label="How should we send you security codes?",

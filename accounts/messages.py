@@ -137,6 +137,31 @@ PASSKEY_WAS_REMOVED = register(
         ),
     )
 )
+AUTHENTICATOR_APP_WAS_ADDED = register(
+    Message(
+        "accounts.authenticator_app_added",
+        "email",
+        subject="An authenticator app was set up for your NHS login",
+        body=(
+            "An authenticator app was set up for your NHS login. When you sign in, we will "
+            "ask for a security code from the app after your password.\n\n"
+            "If you did not do this, remove it straight away at ((app_url)) and reset "
+            "your password at ((reset_url))"
+        ),
+    )
+)
+AUTHENTICATOR_APP_WAS_REMOVED = register(
+    Message(
+        "accounts.authenticator_app_removed",
+        "email",
+        subject="The authenticator app was removed from your NHS login",
+        body=(
+            "The authenticator app was removed from your NHS login. When you sign in, we will "
+            "send a security code to your phone instead.\n\n"
+            "If you did not do this, reset your password at ((reset_url))"
+        ),
+    )
+)
 LOGIN_DELETED = register(
     Message(
         "accounts.login_deleted",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import views
-from accounts.views import passkeys
+from accounts.views import authenticator_app, passkeys
 
 app_name = "accounts"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("password/reset/<str:uidb64>/<str:token>/", views.password_reset, name="password_reset"),
     # Passkeys: the settings page and the sign-in with a passkey (accounts/views/passkeys.py)
     *passkeys.urlpatterns,
+    # An authenticator app: settings and the sign-in step (accounts/views/authenticator_app.py)
+    *authenticator_app.urlpatterns,
     # Settings
     path("email/", views.change_email, name="change_email"),
     path("email/confirm/", views.confirm_new_email, name="confirm_new_email"),

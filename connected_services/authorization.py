@@ -151,7 +151,6 @@ def parse(query) -> AuthorizationRequest:
                 "invalid_request",
                 f"vtr is required: the default {DEFAULT_VTR} is not registered for this client",
             )
-    vectors = [v for v in vectors if "Ck" not in v.credentials] or vectors
     code_challenge = params.get("code_challenge", "")
     method = params.get("code_challenge_method", "")
     if code_challenge and method != "S256":
@@ -184,6 +183,9 @@ class Decision:
     action: str
     force: bool = False
     passkey: bool = False  # sign_in: only a passkey (Cm) meets what the service asked
+    # sign_in: "Ck" (only an authenticator app's code meets it) or "Cd" (only a code by text
+    # or call, or a remembered browser: an app's code would not); ADR 0016
+    second_factor: str | None = None
     level: str = ""
     vector: Vector | None = None
     error: str = ""
@@ -234,6 +236,19 @@ def _only_cm(vectors: list[Vector]) -> bool:
     return all("Cm" in v.credentials for v in vectors)
 
 
+def _second_factor(vectors: list[Vector]) -> str | None:
+    """What the password's second step must be for these vectors: "Ck" when every vector
+    needs an authenticator app's code, "Cd" when none accepts it but one needs ``Cd`` (so a
+    patient with an app is sent a text), else None (the patient's usual step)."""
+    if all("Ck" in v.credentials for v in vectors):
+        return "Ck"
+    if not any("Ck" in v.credentials for v in vectors) and any(
+        "Cd" in v.credentials for v in vectors
+    ):
+        return "Cd"
+    return None
+
+
 def decide(request, authz: AuthorizationRequest) -> Decision:
     """What the signed-in (or not) patient must do next for this authorization request."""
     silent = authz.prompt == "none"
@@ -242,7 +257,12 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
     if not user.is_authenticated:
         if silent:
             return Decision("error", error="login_required")
-        return Decision("sign_in", force=authz.prompt == "login", passkey=_only_cm(authz.vectors))
+        return Decision(
+            "sign_in",
+            force=authz.prompt == "login",
+            passkey=_only_cm(authz.vectors),
+            second_factor=_second_factor(authz.vectors),
+        )
     authentication = current_authentication(request)
     forced_at = mark.get("forced_at")
     signed_in_again = (
@@ -272,7 +292,12 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
             return Decision("error", error="login_required")
         if signed_in_again:
             return Decision("error", error="access_denied")
-        return Decision("sign_in", force=True, passkey=_only_cm(at_level))
+        return Decision(
+            "sign_in",
+            force=True,
+            passkey=_only_cm(at_level),
+            second_factor=_second_factor(at_level),
+        )
 
     # The highest level satisfied; among equals, the service's order of preference.
     vector = max(strong_enough, key=lambda v: (v.rank, -strong_enough.index(v)))

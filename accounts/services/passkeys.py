@@ -8,7 +8,6 @@ event, the forced sign-in flag), so these functions drive the same helper and fi
 """
 
 import secrets
-import time
 from dataclasses import dataclass
 from logging import getLogger
 
@@ -29,7 +28,7 @@ from webauthn.helpers.structs import (
 )
 
 from accounts import events, messages
-from accounts.authentication import DEVICE, PASSWORD, current_authentication
+from accounts.authentication import signed_in_freshly_with_password_and_code
 from accounts.models import User
 from accounts.services import limits
 from accounts.services.browsers import describe
@@ -96,13 +95,7 @@ def may_add_passkey(request) -> bool:
     """Adding a passkey needs the password and a security code (not a remembered browser)
     this session, within ``PASSKEY_FRESH_SIGN_IN``: a passkey is a whole sign-in, so making one
     must take at least as much as the sign-in it replaces."""
-    authentication = current_authentication(request)
-    if authentication is None or authentication.remembered_browser:
-        return False
-    if not authentication.satisfies({PASSWORD, DEVICE}):
-        return False
-    age = time.time() - authentication.auth_time
-    return age <= settings.PASSKEY_FRESH_SIGN_IN.total_seconds()
+    return signed_in_freshly_with_password_and_code(request, settings.PASSKEY_FRESH_SIGN_IN)
 
 
 class PasskeyRefused(Exception):

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth import login
 from django.contrib.auth.backends import ModelBackend
-from django.db import transaction
+from django.db import connections, router, transaction
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import events
 from accounts.authentication import (
@@ -15,6 +16,8 @@ from accounts.authentication import (
     KEY,
     PASSKEY_ASKED_SESSION_KEY,
     PASSWORD,
+    SECOND_FACTOR_ASKED_SESSION_KEY,
+    SHARED_KEY,
     record_authentication,
 )
 from accounts.models import PhoneDevice, RememberedBrowser, User
@@ -91,17 +94,37 @@ def _authenticate(email: str, password: str) -> User | None:
     than the ORM's query building (``core.rows.fetch_one``). As there: an unknown address
     still costs one Argon2id hash, an inactive login is refused, and an older hash is upgraded
     when the password is right (``check_password``'s setter)."""
-    user = rows.fetch_one(
-        User,
-        f'SELECT {{columns}} FROM "{User._meta.db_table}" WHERE "email" = %s',  # noqa: S608
-        [email],
-    )
+    user = _login_with_its_app(email)
     if user is None:
         User().set_password(password)
         return None
     if user.check_password(password) and ModelBackend().user_can_authenticate(user):
         return user
     return None
+
+
+def _login_with_its_app(email: str) -> User | None:
+    """The login with this email address, with ``authenticator_app_id``: the id of its
+    confirmed authenticator app or None (ADR 0016), read by the same statement, so that the
+    password step costs no more statements than before there were apps."""
+    using = router.db_for_write(User)
+    connection = connections[using]
+    found = rows.columns(User)
+    table = connection.ops.quote_name(User._meta.db_table)
+    apps = connection.ops.quote_name(TOTPDevice._meta.db_table)
+    sql = (
+        f"SELECT {found.select(connection)}, "  # noqa: S608 - table and column names only
+        f'(SELECT MAX(app."id") FROM {apps} app WHERE app."user_id" = {table}."id" '
+        f'AND app."confirmed" = %s) FROM {table} WHERE "email" = %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, email])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = found.load(row[:-1], connection)
+    user.authenticator_app_id = row[-1]
+    return user
 
 
 def phone_device(user: User) -> PhoneDevice | None:
@@ -186,31 +209,39 @@ def complete_sign_in(
     device: PhoneDevice | None = None,
     remembered_browser: RememberedBrowser | None = None,
     passkey=None,
+    app=None,
     lock: limits.Lock | None = None,
     audited: bool = False,
 ):
     """Sign the patient in after a password and either a code to ``device`` or a remembered
     browser, or after a ``passkey`` (a ``WebAuthnCredential``, used with user verification:
-    ``Cm`` alone, ADR 0015). The device or passkey is also recorded for django-otp
-    (``request.user.is_verified()``).
+    ``Cm`` alone, ADR 0015), or after a password and a code from the authenticator ``app``
+    (a ``TOTPDevice``: ``Cp`` and ``Ck``, ADR 0016). The device, passkey or app is also
+    recorded for django-otp (``request.user.is_verified()``).
     ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip).
     ``audited``: the "signed in" audit event was written with the sign-in itself."""
     login(request, user, backend=BACKEND)
-    if device is not None or passkey is not None:
-        otp_login(request, passkey or device)
+    if device is not None or passkey is not None or app is not None:
+        otp_login(request, passkey or app or device)
     if passkey is not None:
         record_authentication(request, {KEY})
+    elif app is not None:
+        record_authentication(request, {PASSWORD, SHARED_KEY})
     else:
         record_authentication(
             request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
         )
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
     request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
+    request.session.pop(SECOND_FACTOR_ASKED_SESSION_KEY, None)
     limits.clear_sign_in_failures(user.email, lock)
     if audited:  # by the statement that signed in (check_sign_in_code)
         return
     if passkey is not None:
         audit.record(events.SIGNED_IN_WITH_PASSKEY, request=request, user=user, passkey=passkey.pk)
+        return
+    if app is not None:
+        audit.record(events.SIGNED_IN_WITH_APP, request=request, user=user)
         return
     audit.record(
         events.SIGNED_IN,

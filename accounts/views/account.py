@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ChangePasswordForm, NewEmailForm, PhoneForm, SecurityCodeForm
 from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
 from accounts.phones import display
-from accounts.services import changes, sign_up
+from accounts.services import authenticator_app, changes, sign_up
 from accounts.services.browsers import forget_browsers, other_sessions, sign_out_other_browsers
 from accounts.services.codes import send_email_code, send_phone_code
 from accounts.views.common import (
@@ -34,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "phone": display(user.phone_number),
             "remembered_count": RememberedBrowser.objects.active().filter(user=user).count(),
+            "has_authenticator_app": authenticator_app.has_app(user),
         },
     )
 

@@ -11,10 +11,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import events
-from accounts.authentication import FORCE_CODE_SESSION_KEY, PASSKEY_ASKED_SESSION_KEY
+from accounts.authentication import (
+    FORCE_CODE_SESSION_KEY,
+    PASSKEY_ASKED_SESSION_KEY,
+    SECOND_FACTOR_ASKED_SESSION_KEY,
+    SHARED_KEY,
+)
 from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
-from accounts.services import limits, pending
+from accounts.services import authenticator_app, limits, pending
 from accounts.services import sign_in as service
 from accounts.services.browsers import COOKIE_NAME, remember_browser, remembered_browser_for
 from accounts.views.common import CODE_ERRORS, page, resend_code, safe_next
@@ -53,40 +58,82 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if browser is not None:
                 service.complete_sign_in(request, user, remembered_browser=browser, lock=check.lock)
                 return redirect(next_url or "accounts:home")
+            # What the code pages and the code checks need, so none reads the login again.
+            note = {
+                "user": user.pk,
+                "next": next_url,
+                "account": limits.account_key(user.email),
+                "kind": user.phone_kind,
+                "ending": user.phone_number[-3:],
+            }
+            # An authenticator app's code instead of a text, unless the service asked for
+            # what only a text or call can give (``Cd``; ADR 0016).
+            texts_only = request.session.get(SECOND_FACTOR_ASKED_SESSION_KEY) == "Cd"
+            app_id = None if texts_only else authenticator_app.app_id_for(user)
+            if app_id is not None:
+                response = HttpResponseRedirect(url("accounts:authenticator_app_sign_in"))
+                pending.keep(request, response, {**note, "app": app_id}, pending.APP)
+                return response
             device = service.send_sign_in_code(user)
             response = HttpResponseRedirect(url("accounts:security_code"))
-            # What the code page and the code check need, so neither reads the login again.
             pending.keep(
-                request,
-                response,
-                {
-                    "user": user.pk,
-                    "next": next_url,
-                    "device": device.pk if device is not None else None,
-                    "account": limits.account_key(user.email),
-                    "kind": user.phone_kind,
-                    "ending": user.phone_number[-3:],
-                },
+                request, response, {**note, "device": device.pk if device is not None else None}
             )
             return response
     context = {
         "form": form,
         "next": next_url,
         "passkey_asked": request.session.get(PASSKEY_ASKED_SESSION_KEY, False),
+        "app_asked": request.session.get(SECOND_FACTOR_ASKED_SESSION_KEY) == SHARED_KEY,
     }
     return page(request, "accounts/sign_in.jinja", context, shared=True)
 
 
-def _pending_user(request) -> User | None:
-    noted = pending.read(request)
+def _pending_user(request, step: pending.Step = pending.CODE) -> User | None:
+    noted = pending.read(request, step)
     if noted is None:
         return None
     return User.objects.filter(pk=noted["user"], is_active=True).first()
 
 
-def _back_to_sign_in(request) -> HttpResponse:
+def _back_to_sign_in(request, step: pending.Step = pending.CODE) -> HttpResponse:
     response = redirect("accounts:sign_in")
-    pending.forget(request, response)
+    pending.forget(request, response, step)
+    return response
+
+
+def signed_in_response(request, noted: dict, remember: bool, step: pending.Step) -> HttpResponse:
+    """Where a patient goes once signed in (``next`` or home), the pending note dropped, and
+    this browser remembered if they chose so."""
+    # A path (``safe_next``) or home: no URL name to try reversing first.
+    response = HttpResponseRedirect(noted.get("next") or url("accounts:home"))
+    pending.forget(request, response, step)
+    if remember:
+        _browser, token = remember_browser(request, request.user)
+        response.set_cookie(
+            COOKIE_NAME,
+            token,
+            max_age=int(RememberedBrowser.LIFETIME.total_seconds()),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def locked_page(request, noted: dict, step: pending.Step) -> HttpResponse:
+    """The sign-in page saying sign in is locked; the pending sign-in is over."""
+    form = SignInForm()
+    form._errors = ErrorDict()  # an unbound form showing only the lock message
+    form._errors[NON_FIELD_ERRORS] = form.error_class(
+        [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
+    )
+    response = page(
+        request,
+        "accounts/sign_in.jinja",
+        {"form": form, "has_errors": True, "next": noted.get("next")},
+    )
+    pending.forget(request, response, step)
     return response
 
 
@@ -117,37 +164,13 @@ def security_code(request: HttpRequest) -> HttpResponse:
         if check.outcome == "gone":
             return _back_to_sign_in(request)
         if check.outcome == "ok":
-            user = check.user
             service.complete_sign_in(
-                request, user, device=check.device, lock=check.lock, audited=check.audited
+                request, check.user, device=check.device, lock=check.lock, audited=check.audited
             )
-            # A path (``safe_next``) or home: no URL name to try reversing first.
-            response = HttpResponseRedirect(noted.get("next") or url("accounts:home"))
-            pending.forget(request, response)
-            if form.cleaned_data["remember_browser"]:
-                _browser, token = remember_browser(request, user)
-                response.set_cookie(
-                    COOKIE_NAME,
-                    token,
-                    max_age=int(RememberedBrowser.LIFETIME.total_seconds()),
-                    secure=settings.SESSION_COOKIE_SECURE,
-                    httponly=True,
-                    samesite="Lax",
-                )
-            return response
+            remember = form.cleaned_data["remember_browser"]
+            return signed_in_response(request, noted, remember, pending.CODE)
         if check.outcome == "locked":
-            form = SignInForm()
-            form._errors = ErrorDict()  # an unbound form showing only the lock message
-            form._errors[NON_FIELD_ERRORS] = form.error_class(
-                [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
-            )
-            response = page(
-                request,
-                "accounts/sign_in.jinja",
-                {"form": form, "has_errors": True, "next": noted.get("next")},
-            )
-            pending.forget(request, response)
-            return response
+            return locked_page(request, noted, pending.CODE)
         form.add_error("code", CODE_ERRORS[check.outcome])
     if noted["kind"] == User.PhoneKind.LANDLINE:
         sent_to = (
@@ -170,6 +193,8 @@ def security_code(request: HttpRequest) -> HttpResponse:
             "resend_url": reverse("accounts:resend_sign_in_code"),
             "resend_text": "Send a new code",
             "title": "Enter the security code",
+            # The service asked for an authenticator app's code (ADR 0016).
+            "app_asked": request.session.get(SECOND_FACTOR_ASKED_SESSION_KEY) == SHARED_KEY,
         },
         shared=True,  # names only the last 3 digits of the phone
     )

@@ -51,7 +51,11 @@ def discovery(request: HttpRequest) -> JsonResponse:
         {c for names, _level in claim_rules.SCOPES.values() for c in names}
         | {"vot", "vtm", "auth_time", "nonce", "iat", "exp", "jti"}
     )
-    vectors = [f"{level}.Cp.Cd" for level in LEVELS] + [f"{level}.Cm" for level in LEVELS]
+    vectors = (
+        [f"{level}.Cp.Cd" for level in LEVELS]
+        + [f"{level}.Cp.Ck" for level in LEVELS]
+        + [f"{level}.Cm" for level in LEVELS]
+    )
     document = {
         "issuer": iss,
         "authorization_endpoint": f"{iss}/authorize",
@@ -105,7 +109,7 @@ def trustmark(request: HttpRequest, host: str) -> JsonResponse:
             "idp": _issuer(),
             "trustmark_provider": _issuer(),
             "P": list(LEVELS),
-            "C": [c for c in CREDENTIALS if c != "Ck"],
+            "C": list(CREDENTIALS),
         }
     )
 
@@ -153,7 +157,11 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
         return _redirect_error(authz, decision.error)
     if decision.action == "sign_in":
         response = require_sign_in(
-            request, authz.path, force=decision.force, passkey=decision.passkey
+            request,
+            authz.path,
+            force=decision.force,
+            passkey=decision.passkey,
+            second_factor=decision.second_factor,
         )
         # allow_registration=false: the sign-in pages hide "create an NHS login" links.
         request.session[ALLOW_REGISTRATION_SESSION_KEY] = authz.allow_registration
