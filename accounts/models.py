@@ -1,16 +1,21 @@
 import hmac
+import time
 import uuid
+from base64 import b32encode
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import connections, models, router
 from django.utils import timezone
-from django_otp.models import Device
-from django_otp.util import random_number_token
+from django_otp.models import Device, DeviceManager, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex, random_number_token
 
 from core import rows
-from core.crypto import blind_index
+from core.crypto import EncryptedTextField, blind_index
 
 
 class ProofingLevel(models.TextChoices):
@@ -409,3 +414,108 @@ class Session(AbstractBaseSession):
         from accounts.sessions import SessionStore
 
         return SessionStore
+
+
+def new_app_secret() -> str:
+    """20 random bytes (RFC 4226's recommended length), in hex, for a new authenticator app."""
+    return random_hex(20)
+
+
+class AuthenticatorAppManager(DeviceManager):
+    def devices_for_user(self, user, confirmed=None):
+        """None: what django-otp lists as a user's devices (the admin sign-in form,
+        ``django_otp.devices_for_user``) are staff second factors, and a patient's app is not
+        one (ADR 0016)."""
+        return self.none()
+
+
+class AuthenticatorApp(ThrottlingMixin, TimestampMixin, Device):
+    """The patient's authenticator app (the ``Ck`` component, ADR 0016): a secret shared with
+    the app, which turns it and the time into a 6-digit code (TOTP, RFC 6238).
+
+    django-otp's ``TOTPDevice`` checks codes the same way, but keeps its key in plain hex and
+    is the admin's second factor too: this model keeps the secret encrypted at rest
+    (``core.crypto``) and is only a patient's. The step, start and length are fixed (30 s,
+    0, 6 digits: what every app assumes); ``drift`` follows the app's clock and ``last_t`` is
+    the step of the last code used, so that no code (and no older one) is accepted twice.
+
+    It is a django-otp ``Device`` so that ``django_otp.login`` can record a sign-in with it,
+    but never a staff second factor: its manager lists no devices to django-otp, and
+    ``verify_token`` (what django-otp's forms call) refuses every code; this service checks
+    codes with ``verify_code``.
+    """
+
+    # TOTPDevice's defaults, fixed: the same names, so ``django_otp.oath`` reads alike.
+    step = 30
+    t0 = 0
+    digits = 6
+    tolerance = 1
+
+    secret = EncryptedTextField(default=new_app_secret, help_text="The shared key, in hex.")
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    objects = AuthenticatorAppManager()
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(self.secret)
+
+    def verify_token(self, token):
+        """Refused: not a second factor for django-otp's own forms (the admin's)."""
+        return False
+
+    def verify_code(self, code) -> bool:
+        """Check a code from the app as ``TOTPDevice.verify_token`` does: one step of tolerance
+        either way, the drift kept, only a step after ``last_t``, throttled after a wrong
+        code. Call it on a row locked with ``select_for_update``."""
+        allowed, _why = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            code = int(code)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(code, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                if getattr(settings, "OTP_TOTP_SYNC", True):
+                    self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self):
+        # The same setting as the admin's TOTP devices: 1 s, 2 s, 4 s... after wrong codes.
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The ``otpauth://`` URI for the app (Google's Key Uri Format): issuer
+        ``OTP_TOTP_ISSUER`` ("NHS login"), account the email address."""
+        label = str(self.user.get_username())
+        params = urlencode(
+            {
+                "secret": b32encode(self.bin_key),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
+        issuer = (getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            params += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{params}"

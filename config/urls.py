@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
-# Staff sign in to Django admin with a second factor (django-otp).
-admin.site.__class__ = OTPAdminSite
+from accounts.admin import StaffAdminSite
+
+# Staff sign in to Django admin with a second factor (django-otp), not a patient's app.
+admin.site.__class__ = StaffAdminSite
 admin.site.site_header = "NHS login administration"
 admin.site.site_title = "NHS login administration"
 

@@ -2,11 +2,12 @@
 component, a shared key; ADR 0016).
 
 The app and this service share a secret; both turn the time into a 6-digit code with it
-(TOTP, RFC 6238). django-otp's ``TOTPDevice`` keeps the secret and checks the codes: the
-tolerance of one 30-second step either way, the clock drift, and ``last_t``, the step of the
-last code used, so that no code (and no older one) is accepted twice. A login has at most one
-confirmed app. While it is being set up, the new secret waits in an unconfirmed device row,
-never in a URL or a form.
+(TOTP, RFC 6238). ``AuthenticatorApp`` keeps the secret (encrypted at rest) and checks the
+codes as django-otp's ``TOTPDevice`` does: the tolerance of one 30-second step either way, the
+clock drift, and ``last_t``, the step of the last code used, so that no code (and no older
+one) is accepted twice. It is not the admin's TOTP device, which staff keep apart. A login has
+at most one confirmed app. While it is being set up, the new secret waits in an unconfirmed
+row, never in a URL or a form.
 """
 
 import base64
@@ -18,11 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import events, messages
 from accounts.authentication import signed_in_freshly_with_password_and_code
-from accounts.models import User
+from accounts.models import AuthenticatorApp, User
 from accounts.services import limits
 from core import audit, notifications
 
@@ -31,9 +31,9 @@ NAME = "Authenticator app"
 UNCONFIRMED_LIFETIME = timedelta(hours=1)
 
 
-def app_for(user: User) -> TOTPDevice | None:
+def app_for(user: User) -> AuthenticatorApp | None:
     """The patient's confirmed authenticator app, or None."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
+    return AuthenticatorApp.objects.filter(user=user, confirmed=True).order_by("-id").first()
 
 
 def app_id_for(user: User) -> int | None:
@@ -46,7 +46,7 @@ def app_id_for(user: User) -> int | None:
 
 
 def has_app(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return AuthenticatorApp.objects.filter(user=user, confirmed=True).exists()
 
 
 def may_set_up(request) -> bool:
@@ -56,31 +56,31 @@ def may_set_up(request) -> bool:
     return signed_in_freshly_with_password_and_code(request, settings.PASSKEY_FRESH_SIGN_IN)
 
 
-def unconfirmed_app(user: User) -> TOTPDevice:
+def unconfirmed_app(user: User) -> AuthenticatorApp:
     """The secret being set up for this login: the one waiting already if it is recent, so
     that showing the page again shows the same QR code, or a new one."""
     cutoff = timezone.now() - UNCONFIRMED_LIFETIME
-    waiting = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    waiting = AuthenticatorApp.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if waiting is not None and waiting.created_at and waiting.created_at >= cutoff:
         waiting.user = user
         return waiting
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=NAME, confirmed=False)
+    AuthenticatorApp.objects.filter(user=user, confirmed=False).delete()
+    return AuthenticatorApp.objects.create(user=user, name=NAME, confirmed=False)
 
 
-def secret_for_typing(device: TOTPDevice) -> str:
+def secret_for_typing(device: AuthenticatorApp) -> str:
     """The secret in base 32 (what apps ask for), in groups of 4 characters."""
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def setup_uri(device: TOTPDevice) -> str:
+def setup_uri(device: AuthenticatorApp) -> str:
     """The ``otpauth://`` URI an app reads from the QR code: issuer "NHS login"
     (``OTP_TOTP_ISSUER``), account the email address."""
     return device.config_url
 
 
-def qr_code_svg(device: TOTPDevice) -> SafeString:
+def qr_code_svg(device: AuthenticatorApp) -> SafeString:
     """The setup URI as a QR code, an inline SVG made here (no request to anyone else)."""
     code = segno.make(setup_uri(device), error="m")
     svg = code.svg_inline(scale=5, border=4, dark="#212b32", light="#ffffff", omitsize=False)
@@ -91,15 +91,15 @@ def qr_code_svg(device: TOTPDevice) -> SafeString:
 class AppCheck:
     outcome: str  # "ok", "wrong", "wait" (too soon after a wrong code), "locked" or "gone"
     user: User | None = None
-    device: TOTPDevice | None = None
+    device: AuthenticatorApp | None = None
     lock: limits.Lock | None = None
 
 
-def _verify(device: TOTPDevice, code: str) -> str:
+def _verify(device: AuthenticatorApp, code: str) -> str:
     allowed, _why = device.verify_is_allowed()
     if not allowed:
         return "wait"
-    return "ok" if device.verify_token(code) else "wrong"
+    return "ok" if device.verify_code(code) else "wrong"
 
 
 @transaction.atomic
@@ -108,7 +108,7 @@ def confirm_app(request, user: User, device_id: int, code: str) -> str:
     login's one app (any other is removed), the owner is told and an audit event written.
     Returns "ok", "wrong", "wait" or "gone" (nothing waiting to be set up)."""
     device = (
-        TOTPDevice.objects.select_for_update()
+        AuthenticatorApp.objects.select_for_update()
         .filter(user=user, pk=device_id, confirmed=False)
         .first()
     )
@@ -117,7 +117,7 @@ def confirm_app(request, user: User, device_id: int, code: str) -> str:
     result = _verify(device, code)
     if result != "ok":
         return result
-    replaced = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
+    replaced = AuthenticatorApp.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
     had_one = replaced.exists()
     replaced.delete()
     device.confirmed = True
@@ -131,7 +131,7 @@ def confirm_app(request, user: User, device_id: int, code: str) -> str:
 @transaction.atomic
 def remove_app(request, user: User) -> bool:
     """Remove the patient's authenticator app; False if they have none."""
-    removed, _per_model = TOTPDevice.objects.filter(user=user).delete()
+    removed, _per_model = AuthenticatorApp.objects.filter(user=user).delete()
     if not removed:
         return False
     audit.record(events.AUTHENTICATOR_APP_REMOVED, request=request, user=user)
@@ -171,7 +171,7 @@ def check_sign_in_code(
         if user is None:
             return AppCheck("gone")
         device = (
-            TOTPDevice.objects.select_for_update()
+            AuthenticatorApp.objects.select_for_update()
             .filter(user=user, pk=device_id, confirmed=True)
             .first()
         )

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import events, messages
-from accounts.models import RememberedBrowser, Session, User
+from accounts.models import AuthenticatorApp, RememberedBrowser, Session, User
 from accounts.services.limits import absolute_url
 from accounts.sessions import end_sessions
 from connected_services.claims import CLAIM_DESCRIPTIONS
@@ -131,6 +131,14 @@ def _passkeys(user: User) -> list[dict]:
     ]
 
 
+def _authenticator_app(user: User) -> dict | None:
+    # Never the secret: with it anyone could make the codes.
+    app = AuthenticatorApp.objects.filter(user=user, confirmed=True).order_by("-id").first()
+    if app is None:
+        return None
+    return {"added": _when(app.created_at), "last_used": _when(app.last_used_at)}
+
+
 def _services(user: User) -> list[dict]:
     consents = Consent.objects.filter(user=user).select_related("service").order_by("granted_at")
     return [
@@ -200,8 +208,8 @@ def _gp_online(user: User) -> list[dict]:
 def data_about(user: User) -> dict:
     """Everything we keep about a patient, for a person to read and a program to use.
 
-    Never password hashes, security codes, tokens, linkage keys, session keys, the ID check
-    photos and videos, or staff-only notes."""
+    Never password hashes, security codes, tokens, linkage keys, session keys, the
+    authenticator app's secret, the ID check photos and videos, or staff-only notes."""
     return {
         "about_this_file": {
             "what_it_is": "The information NHS login keeps about you",
@@ -212,6 +220,7 @@ def data_about(user: User) -> dict:
         "who_you_are": _identity(user),
         "remembered_browsers": _browsers(user),
         "passkeys": _passkeys(user),
+        "authenticator_app": _authenticator_app(user),
         "services_you_used": _services(user),
         "account_activity": _activity(user),
         "photo_id_checks": _id_checks(user),

@@ -4,9 +4,8 @@ expired sessions."""
 from datetime import timedelta
 
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, Session
+from accounts.models import AuthenticatorApp, EmailCode, PhoneDevice, RememberedBrowser, Session
 
 KEEP_CODES_FOR = timedelta(days=1)
 KEEP_DEAD_BROWSERS_FOR = timedelta(days=30)
@@ -25,7 +24,7 @@ def delete_stale_records(now=None) -> dict[str, int]:
         confirmed=False, valid_until__lt=now - KEEP_CODES_FOR
     ).delete()
     # A secret shown for setting up an app that was never confirmed (ADR 0016).
-    apps, _ = TOTPDevice.objects.filter(
+    apps, _ = AuthenticatorApp.objects.filter(
         confirmed=False, created_at__lt=now - KEEP_CODES_FOR
     ).delete()
     dead = now - KEEP_DEAD_BROWSERS_FOR

@@ -7,7 +7,6 @@ from django.contrib.auth import login
 from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router, transaction
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import events
 from accounts.authentication import (
@@ -20,7 +19,7 @@ from accounts.authentication import (
     SHARED_KEY,
     record_authentication,
 )
-from accounts.models import PhoneDevice, RememberedBrowser, User
+from accounts.models import AuthenticatorApp, PhoneDevice, RememberedBrowser, User
 from accounts.services import limits
 from accounts.services.codes import send_new_phone_code, send_phone_code
 from core import audit, rows
@@ -111,7 +110,7 @@ def _login_with_its_app(email: str) -> User | None:
     connection = connections[using]
     found = rows.columns(User)
     table = connection.ops.quote_name(User._meta.db_table)
-    apps = connection.ops.quote_name(TOTPDevice._meta.db_table)
+    apps = connection.ops.quote_name(AuthenticatorApp._meta.db_table)
     sql = (
         f"SELECT {found.select(connection)}, "  # noqa: S608 - table and column names only
         f'(SELECT MAX(app."id") FROM {apps} app WHERE app."user_id" = {table}."id" '
@@ -216,7 +215,7 @@ def complete_sign_in(
     """Sign the patient in after a password and either a code to ``device`` or a remembered
     browser, or after a ``passkey`` (a ``WebAuthnCredential``, used with user verification:
     ``Cm`` alone, ADR 0015), or after a password and a code from the authenticator ``app``
-    (a ``TOTPDevice``: ``Cp`` and ``Ck``, ADR 0016). The device, passkey or app is also
+    (an ``AuthenticatorApp``: ``Cp`` and ``Ck``, ADR 0016). The device, passkey or app is also
     recorded for django-otp (``request.user.is_verified()``).
     ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip).
     ``audited``: the "signed in" audit event was written with the sign-in itself."""

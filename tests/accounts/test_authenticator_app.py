@@ -9,9 +9,9 @@ from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.authentication import SESSION_KEY
+from accounts.models import AuthenticatorApp
 from accounts.services import pending
 from core.models import AuditEvent
 from tests.accounts.helpers import latest_code, rendered, sent_to
@@ -29,7 +29,7 @@ def _no_throttle(settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
 
 
-def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
+def code_for(device: AuthenticatorApp, steps_ahead: int = 0) -> str:
     """The code the app shows now (or ``steps_ahead`` 30-second steps later)."""
     device.refresh_from_db()
     token = totp(
@@ -38,14 +38,14 @@ def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:
     return f"{token:06d}"
 
 
-def wrong_code(device: TOTPDevice) -> str:
+def wrong_code(device: AuthenticatorApp) -> str:
     right = {code_for(device, n) for n in (-1, 0, 1)}
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
 
 
-def set_up_app(client) -> TOTPDevice:
+def set_up_app(client) -> AuthenticatorApp:
     client.get(SETUP)
-    device = TOTPDevice.objects.get(confirmed=False)
+    device = AuthenticatorApp.objects.get(confirmed=False)
     response = client.post(SETUP, {"action": "confirm", "code": code_for(device)})
     assert response.status_code == 302, response.content.decode()[:2000]
     device.refresh_from_db()
@@ -57,7 +57,7 @@ def set_up_app(client) -> TOTPDevice:
 def app(phone_patient):
     """An app set up earlier: the code used to set it up belongs to a step long past."""
     device = set_up_app(signed_in_client(phone_patient))
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    AuthenticatorApp.objects.filter(pk=device.pk).update(last_t=-1)
     device.refresh_from_db()
     return device
 
@@ -69,7 +69,7 @@ def sign_in(client, user, password=PASSWORD):
 def test_a_patient_sets_up_an_app_after_a_wrong_then_a_right_code(settings, phone_patient):
     client = signed_in_client(phone_patient)
     page = client.get(SETUP).content.decode()
-    device = TOTPDevice.objects.get(user=phone_patient, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=phone_patient, confirmed=False)
     assert "app-qr-code" in page and "<svg" in page.split("app-qr-code", 1)[1]
     assert 'role="img" aria-label="QR code to scan with your authenticator app' in page
     key = __import__("base64").b32encode(device.bin_key).decode()
@@ -84,7 +84,7 @@ def test_a_patient_sets_up_an_app_after_a_wrong_then_a_right_code(settings, phon
     assert "nhsuk-error-message" in html
     assert "The security code is not right" in html
     assert key[:4] + " " + key[4:8] in html  # the same key, still to be confirmed
-    assert not TOTPDevice.objects.filter(user=phone_patient, confirmed=True).exists()
+    assert not AuthenticatorApp.objects.filter(user=phone_patient, confirmed=True).exists()
     assert not sent_to(phone_patient.email, "accounts.authenticator_app_added")
 
     response = client.post(SETUP, {"action": "confirm", "code": code_for(device)})
@@ -126,7 +126,7 @@ def test_setting_up_needs_a_fresh_password_and_code(phone_patient, methods, age,
     page = client.get(SETUP).content.decode()
     assert "Sign in again" in page
     assert "app-qr-code" not in page
-    assert not TOTPDevice.objects.exists()
+    assert not AuthenticatorApp.objects.exists()
     again = client.post(reverse("accounts:authenticator_app_sign_in_again"))
     assert again.url.startswith(reverse("accounts:sign_in"))
     assert client.session["second_factor_asked"] == "Cd"
@@ -135,11 +135,11 @@ def test_setting_up_needs_a_fresh_password_and_code(phone_patient, methods, age,
 def test_setting_up_again_replaces_the_old_app_only_once_confirmed(phone_patient, app):
     client = signed_in_client(phone_patient)
     client.get(SETUP)
-    new = TOTPDevice.objects.get(user=phone_patient, confirmed=False)
+    new = AuthenticatorApp.objects.get(user=phone_patient, confirmed=False)
     client.post(SETUP, {"action": "confirm", "code": wrong_code(new)})
-    assert TOTPDevice.objects.get(user=phone_patient, confirmed=True).pk == app.pk
+    assert AuthenticatorApp.objects.get(user=phone_patient, confirmed=True).pk == app.pk
     client.post(SETUP, {"action": "confirm", "code": code_for(new)})
-    (only,) = TOTPDevice.objects.filter(user=phone_patient)
+    (only,) = AuthenticatorApp.objects.filter(user=phone_patient)
     assert only.pk == new.pk and only.confirmed
 
 
@@ -231,11 +231,11 @@ def test_removing_the_app_needs_the_password(phone_patient, app):
     response = client.post(SETUP, {"action": "remove", "password": "wrong password"})
     assert response.status_code == 200
     assert "Your password is not right" in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=app.pk).exists()
+    assert AuthenticatorApp.objects.filter(pk=app.pk).exists()
 
     response = client.post(SETUP, {"action": "remove", "password": PASSWORD})
     assert response.url == SETUP
-    assert not TOTPDevice.objects.filter(user=phone_patient, confirmed=True).exists()
+    assert not AuthenticatorApp.objects.filter(user=phone_patient, confirmed=True).exists()
     assert AuditEvent.objects.filter(user=phone_patient, event="authenticator_app.removed")
     (notice,) = sent_to(phone_patient.email, "accounts.authenticator_app_removed")
     assert "send a security code to your phone" in rendered(notice)[1]
@@ -247,7 +247,7 @@ def test_an_app_removed_during_sign_in_sends_the_patient_back(phone_patient, app
     client = Client()
     sign_in(client, phone_patient)
     code = code_for(app)
-    TOTPDevice.objects.all().delete()
+    AuthenticatorApp.objects.all().delete()
     response = client.post(APP_SIGN_IN, {"code": code})
     assert response.url == reverse("accounts:sign_in")
     assert USER_SESSION_KEY not in client.session
@@ -257,7 +257,7 @@ def test_a_note_for_the_text_code_is_refused_by_the_app_page(phone_patient, app)
     """Each step's note is sealed for that step: a code-page note put in the app's cookie
     does not let anyone enter an app code."""
     client = Client()
-    TOTPDevice.objects.all().delete()
+    AuthenticatorApp.objects.all().delete()
     sign_in(client, phone_patient)
     code_note = client.cookies[pending.CODE.cookie].value
     client.cookies[pending.APP.cookie] = code_note

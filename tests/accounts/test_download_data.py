@@ -59,6 +59,7 @@ def test_the_right_password_downloads_a_json_file_of_everything_we_keep(everythi
         "who_you_are",
         "remembered_browsers",
         "passkeys",
+        "authenticator_app",
         "services_you_used",
         "account_activity",
         "photo_id_checks",

@@ -2,9 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import EmailCode, PhoneDevice, RememberedBrowser, Session
+from accounts.models import AuthenticatorApp, EmailCode, PhoneDevice, RememberedBrowser, Session
 from accounts.sessions import SessionStore
 from accounts.tasks import delete_stale_account_records
 
@@ -33,11 +32,15 @@ def test_it_deletes_old_codes_phones_dead_browsers_and_expired_sessions_only(pho
         confirmed=False,
         valid_until=now - timedelta(days=2),
     )
-    unconfirmed_app = TOTPDevice.objects.create(user=phone_patient, name="app", confirmed=False)
-    TOTPDevice.objects.filter(pk=unconfirmed_app.pk).update(created_at=now - timedelta(days=2))
-    confirmed_app = TOTPDevice.objects.create(user=phone_patient, name="app", confirmed=True)
-    TOTPDevice.objects.filter(pk=confirmed_app.pk).update(created_at=now - timedelta(days=2))
-    new_app = TOTPDevice.objects.create(user=phone_patient, name="app", confirmed=False)
+    unconfirmed_app = AuthenticatorApp.objects.create(
+        user=phone_patient, name="app", confirmed=False
+    )
+    AuthenticatorApp.objects.filter(pk=unconfirmed_app.pk).update(
+        created_at=now - timedelta(days=2)
+    )
+    confirmed_app = AuthenticatorApp.objects.create(user=phone_patient, name="app", confirmed=True)
+    AuthenticatorApp.objects.filter(pk=confirmed_app.pk).update(created_at=now - timedelta(days=2))
+    new_app = AuthenticatorApp.objects.create(user=phone_patient, name="app", confirmed=False)
     dead = RememberedBrowser.objects.create(
         user=phone_patient, token_hash="1", description="x", expires_at=now - timedelta(days=31)
     )
@@ -50,7 +53,7 @@ def test_it_deletes_old_codes_phones_dead_browsers_and_expired_sessions_only(pho
     assert result == {"codes": 1, "phones": 1, "apps": 1, "browsers": 1, "sessions": 1}
     assert list(Session.objects.values_list("session_key", flat=True)) == [current]
     assert expired != current
-    assert set(TOTPDevice.objects.all()) == {confirmed_app, new_app}
+    assert set(AuthenticatorApp.objects.all()) == {confirmed_app, new_app}
     assert list(EmailCode.objects.all()) == [fresh]
     assert not PhoneDevice.objects.filter(pk=abandoned.pk).exists()
     assert PhoneDevice.objects.filter(user=phone_patient, confirmed=True).exists()

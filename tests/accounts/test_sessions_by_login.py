@@ -134,6 +134,8 @@ def test_the_move_to_accounts_session_keeps_live_sessions_signed_in(patient):
     )
     executor = MigrationExecutor(connection)
     executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # and the later ones back
 
     copied = dict(Session.objects.values_list("session_key", "user_id"))
     assert copied == {"a" * 32: patient.pk, "b" * 32: None}

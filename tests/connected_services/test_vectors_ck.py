@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.authentication import FORCE_CODE_SESSION_KEY
+from accounts.models import AuthenticatorApp
 from connected_services.models import Grant
 from tests.accounts.helpers import latest_code, sent_to
 from tests.accounts.test_authenticator_app import APP_SIGN_IN, PASSWORD, code_for, set_up_app
@@ -32,7 +32,7 @@ def service(db, rp_key):
 @pytest.fixture
 def app(patient):
     device = set_up_app(signed_in_client(patient))
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)  # set up earlier
+    AuthenticatorApp.objects.filter(pk=device.pk).update(last_t=-1)  # set up earlier
     device.refresh_from_db()
     return device
 
