@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
-from django_otp import devices_for_user, user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -151,6 +151,7 @@ def test_the_app_is_not_an_admin_second_factor(staff):
     patient_side = Client()
     sign_in(patient_side, user)
     assert patient_side.post(APP_SIGN_IN, {"code": code_for(app)}).url == reverse("accounts:home")
+    assert patient_side.session[DEVICE_ID_SESSION_KEY] == app.persistent_id  # is_verified()
     assert patient_side.get(ADMIN).status_code == 302
 
 
