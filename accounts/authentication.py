@@ -68,6 +68,25 @@ PASSKEY_ASKED_SESSION_KEY = "passkey_asked"
 # the authenticator app's code), or only for vectors that ``Ck`` cannot meet while ``Cd`` can
 # ("Cd": a code by text or call, even for a patient who has an authenticator app). ADR 0016.
 SECOND_FACTOR_ASKED_SESSION_KEY = "second_factor_asked"
+# The request (``next``) those two were asked for: a sign-in that goes anywhere else (the
+# patient gave up on that service and signed in from the home page, say) asks for neither.
+ASKED_FOR_SESSION_KEY = "sign_in_asked_for"
+
+
+def asked_for(request, next_url: str | None) -> tuple[bool, str | None]:
+    """What the connected service that sent the patient to this sign-in asked for: only a
+    passkey (True), and ``"Ck"`` or ``"Cd"`` for the second step (or None). Nothing, unless
+    this sign-in goes on to that service's request."""
+    session = request.session
+    if not next_url or session.get(ASKED_FOR_SESSION_KEY) != next_url:
+        return False, None
+    second_factor = session.get(SECOND_FACTOR_ASKED_SESSION_KEY)
+    return bool(session.get(PASSKEY_ASKED_SESSION_KEY)), second_factor
+
+
+def forget_asked(request) -> None:
+    for key in (PASSKEY_ASKED_SESSION_KEY, SECOND_FACTOR_ASKED_SESSION_KEY, ASKED_FOR_SESSION_KEY):
+        request.session.pop(key, None)
 
 
 def require_sign_in(
@@ -94,12 +113,11 @@ def require_sign_in(
     if force:
         logout(request)
         request.session[FORCE_CODE_SESSION_KEY] = True
+    forget_asked(request)
     if passkey:
         request.session[PASSKEY_ASKED_SESSION_KEY] = True
-    else:
-        request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
     if second_factor in (SHARED_KEY, DEVICE):
         request.session[SECOND_FACTOR_ASKED_SESSION_KEY] = second_factor
-    else:
-        request.session.pop(SECOND_FACTOR_ASKED_SESSION_KEY, None)
+    if passkey or second_factor in (SHARED_KEY, DEVICE):
+        request.session[ASKED_FOR_SESSION_KEY] = next_url
     return redirect(f"{reverse('accounts:sign_in')}?{urlencode({'next': next_url})}")

@@ -56,16 +56,44 @@ def may_set_up(request) -> bool:
     return signed_in_freshly_with_password_and_code(request, settings.PASSKEY_FRESH_SIGN_IN)
 
 
-def unconfirmed_app(user: User) -> AuthenticatorApp:
-    """The secret being set up for this login: the one waiting already if it is recent, so
-    that showing the page again shows the same QR code, or a new one."""
+def waiting_app(user: User) -> AuthenticatorApp | None:
+    """The secret being set up for this login, if it was made less than
+    ``UNCONFIRMED_LIFETIME`` ago."""
     cutoff = timezone.now() - UNCONFIRMED_LIFETIME
     waiting = AuthenticatorApp.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if waiting is not None and waiting.created_at and waiting.created_at >= cutoff:
         waiting.user = user
         return waiting
+    return None
+
+
+def unconfirmed_app(user: User) -> AuthenticatorApp:
+    """The secret being set up for this login: the one waiting already if it is recent, so
+    that showing the page again shows the same QR code, or a new one."""
+    waiting = waiting_app(user)
+    if waiting is not None:
+        return waiting
     AuthenticatorApp.objects.filter(user=user, confirmed=False).delete()
     return AuthenticatorApp.objects.create(user=user, name=NAME, confirmed=False)
+
+
+def confirm_waiting_app(request, user: User, code: str) -> str:
+    """The first code from the app being set up. Returns "ok" (set up), "wrong", "wait"
+    (too soon after a wrong code), "too_many" (too many wrong codes from this address, the
+    limit other confirmation codes share) or "expired" (the secret shown is over
+    ``UNCONFIRMED_LIFETIME`` old: the page shows a new one)."""
+    address = limits.address_key(request)
+    if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
+        return "too_many"
+    device = waiting_app(user)
+    if device is None:
+        return "expired"
+    result = confirm_app(request, user, device.pk, code)
+    if result == "gone":
+        return "expired"
+    if result == "wrong":
+        limits.CODE_TRIES_PER_ADDRESS.hit(address)
+    return result
 
 
 def secret_for_typing(device: AuthenticatorApp) -> str:

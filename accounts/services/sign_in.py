@@ -13,10 +13,9 @@ from accounts.authentication import (
     DEVICE,
     FORCE_CODE_SESSION_KEY,
     KEY,
-    PASSKEY_ASKED_SESSION_KEY,
     PASSWORD,
-    SECOND_FACTOR_ASKED_SESSION_KEY,
     SHARED_KEY,
+    forget_asked,
     record_authentication,
 )
 from accounts.models import AuthenticatorApp, PhoneDevice, RememberedBrowser, User
@@ -231,8 +230,7 @@ def complete_sign_in(
             request, {PASSWORD, DEVICE}, remembered_browser=remembered_browser is not None
         )
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
-    request.session.pop(PASSKEY_ASKED_SESSION_KEY, None)
-    request.session.pop(SECOND_FACTOR_ASKED_SESSION_KEY, None)
+    forget_asked(request)
     limits.clear_sign_in_failures(user.email, lock)
     if audited:  # by the statement that signed in (check_sign_in_code)
         return

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.authentication import DEVICE, require_sign_in
 from accounts.forms import AppSignInCodeForm, AuthenticatorAppCodeForm, ConfirmPasswordForm
+from accounts.models import User
 from accounts.services import authenticator_app as service
-from accounts.services import limits, pending
+from accounts.services import pending
 from accounts.services import sign_in as sign_in_service
 from accounts.services.codes import may_send_again
 from accounts.views.common import TOO_MANY_CODE_TRIES, TOO_MANY_CODES, page, password_confirmed
@@ -21,6 +22,14 @@ from core.paths import url
 WRONG_APP_CODE = "The security code is not right. Enter the code your authenticator app shows now"
 WAIT = "Wait a few seconds, then enter the new code your authenticator app shows"
 APP_ERRORS = {"wrong": WRONG_APP_CODE, "wait": WAIT}
+SET_UP_ERRORS = {
+    **APP_ERRORS,
+    "too_many": TOO_MANY_CODE_TRIES,
+    "expired": (
+        "Setting up took too long, so we have made a new key. Scan the new QR code or type in "
+        "the new key, then enter the code your authenticator app shows"
+    ),
+}
 
 
 @login_required
@@ -63,20 +72,11 @@ def authenticator_app(request: HttpRequest) -> HttpResponse:
 
 
 def _confirm(request, form) -> bool:
-    """Check the first code from the app being set up (wrong ones count against the
-    address, as for other confirmation codes); errors go on the form."""
-    address = limits.address_key(request)
-    if limits.CODE_TRIES_PER_ADDRESS.exceeded(address):
-        form.add_error("code", TOO_MANY_CODE_TRIES)
-        return False
-    device = service.unconfirmed_app(request.user)
-    result = service.confirm_app(request, request.user, device.pk, form.cleaned_data["code"])
-    if result == "ok":
-        return True
-    if result == "wrong":
-        limits.CODE_TRIES_PER_ADDRESS.hit(address)
-    form.add_error("code", APP_ERRORS.get(result, WRONG_APP_CODE))
-    return False
+    """Check the first code from the app being set up; errors go on the form."""
+    result = service.confirm_waiting_app(request, request.user, form.cleaned_data["code"])
+    if result != "ok":
+        form.add_error("code", SET_UP_ERRORS.get(result, WRONG_APP_CODE))
+    return result == "ok"
 
 
 @require_POST
@@ -137,7 +137,7 @@ def text_code_instead(request: HttpRequest) -> HttpResponse:
     noted = pending.read(request, pending.APP)
     user = None
     if noted is not None:
-        user = sign_in_service.User.objects.filter(pk=noted["user"], is_active=True).first()
+        user = User.objects.filter(pk=noted["user"], is_active=True).first()
     if user is None:
         response = redirect("accounts:sign_in")
         pending.forget(request, response, pending.APP)

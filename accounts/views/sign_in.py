@@ -11,12 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import events
-from accounts.authentication import (
-    FORCE_CODE_SESSION_KEY,
-    PASSKEY_ASKED_SESSION_KEY,
-    SECOND_FACTOR_ASKED_SESSION_KEY,
-    SHARED_KEY,
-)
+from accounts.authentication import DEVICE, FORCE_CODE_SESSION_KEY, SHARED_KEY, asked_for
 from accounts.forms import SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
 from accounts.services import authenticator_app, limits, pending
@@ -68,7 +63,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             }
             # An authenticator app's code instead of a text, unless the service asked for
             # what only a text or call can give (``Cd``; ADR 0016).
-            texts_only = request.session.get(SECOND_FACTOR_ASKED_SESSION_KEY) == "Cd"
+            texts_only = asked_for(request, next_url)[1] == DEVICE
             app_id = None if texts_only else authenticator_app.app_id_for(user)
             if app_id is not None:
                 response = HttpResponseRedirect(url("accounts:authenticator_app_sign_in"))
@@ -80,11 +75,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 request, response, {**note, "device": device.pk if device is not None else None}
             )
             return response
+    passkey_asked, second_factor_asked = asked_for(request, next_url)
     context = {
         "form": form,
         "next": next_url,
-        "passkey_asked": request.session.get(PASSKEY_ASKED_SESSION_KEY, False),
-        "app_asked": request.session.get(SECOND_FACTOR_ASKED_SESSION_KEY) == SHARED_KEY,
+        "passkey_asked": passkey_asked,
+        "app_asked": second_factor_asked == SHARED_KEY,
     }
     return page(request, "accounts/sign_in.jinja", context, shared=True)
 
@@ -194,7 +190,7 @@ def security_code(request: HttpRequest) -> HttpResponse:
             "resend_text": "Send a new code",
             "title": "Enter the security code",
             # The service asked for an authenticator app's code (ADR 0016).
-            "app_asked": request.session.get(SECOND_FACTOR_ASKED_SESSION_KEY) == SHARED_KEY,
+            "app_asked": asked_for(request, noted.get("next"))[1] == SHARED_KEY,
         },
         shared=True,  # names only the last 3 digits of the phone
     )

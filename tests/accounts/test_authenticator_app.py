@@ -106,6 +106,27 @@ def test_a_patient_sets_up_an_app_after_a_wrong_then_a_right_code(settings, phon
     assert SETUP in home
 
 
+def test_a_key_shown_too_long_ago_is_replaced_and_the_patient_told(phone_patient):
+    """A right code from a key shown over an hour ago sets nothing up: the page says so and
+    shows a new key, whose code then works."""
+    client = signed_in_client(phone_patient)
+    client.get(SETUP)
+    old = AuthenticatorApp.objects.get(user=phone_patient, confirmed=False)
+    AuthenticatorApp.objects.filter(pk=old.pk).update(
+        created_at=old.created_at - __import__("datetime").timedelta(hours=2)
+    )
+    response = client.post(SETUP, {"action": "confirm", "code": code_for(old)})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Setting up took too long, so we have made a new key" in html
+    assert "nhsuk-error-summary" in html
+    assert not AuthenticatorApp.objects.filter(user=phone_patient, confirmed=True).exists()
+    new = AuthenticatorApp.objects.get(user=phone_patient, confirmed=False)
+    assert new.pk != old.pk
+    assert client.post(SETUP, {"action": "confirm", "code": code_for(new)}).url == SETUP
+    assert AuthenticatorApp.objects.get(user=phone_patient).confirmed
+
+
 @pytest.mark.parametrize(
     ("methods", "age", "remembered"),
     [

@@ -72,6 +72,11 @@ def _sign_in(client, patient, next_url):
     )
 
 
+def _next(response) -> str:
+    """Where the sign-in the provider sent the patient to goes on to (what a browser follows)."""
+    return parse_qs(urlsplit(response["Location"]).query)["next"][0]
+
+
 def _app_client(patient, app, next_url="/account/") -> Client:
     client = Client()
     assert _sign_in(client, patient, next_url).url == APP_SIGN_IN
@@ -113,8 +118,8 @@ def test_after_password_and_text_code_a_ck_request_asks_for_the_app(service, pat
     assert response["Location"].startswith("/account/sign-in/")
     assert client.session[FORCE_CODE_SESSION_KEY] is True
     assert client.session["second_factor_asked"] == "Ck"
-    assert _sign_in(client, patient, url).url == APP_SIGN_IN
-    assert client.post(APP_SIGN_IN, {"code": code_for(app)}).url == url
+    assert _sign_in(client, patient, _next(response)).url == APP_SIGN_IN
+    assert client.post(APP_SIGN_IN, {"code": code_for(app)}).url == _next(response)
     assert "second_factor_asked" not in client.session
     assert Grant.objects.get(code=_code(client, url)["code"]).vot == "P0.Cp.Ck"
 
@@ -123,9 +128,10 @@ def test_after_password_and_text_code_a_ck_request_asks_for_the_app(service, pat
 def test_a_ck_request_for_a_patient_without_an_app_is_access_denied(service, patient):
     client = signed_in_client(patient)
     url = _url(service)
-    assert client.get(url)["Location"].startswith("/account/sign-in/")
+    response = client.get(url)
+    assert response["Location"].startswith("/account/sign-in/")
     assert client.session["second_factor_asked"] == "Ck"
-    assert _sign_in(client, patient, url).url == CODE_PAGE
+    assert _sign_in(client, patient, _next(response)).url == CODE_PAGE
     page = client.get(CODE_PAGE).content.decode()
     assert "asks for a security code from an authenticator app" in page
     client.post(CODE_PAGE, {"code": latest_code(patient.phone_number)})
@@ -141,7 +147,7 @@ def test_a_cd_request_after_an_app_sign_in_sends_a_text(service, patient, app):
     assert response["Location"].startswith("/account/sign-in/")
     assert client.session["second_factor_asked"] == "Cd"
     texts = len(sent_to(patient.phone_number))
-    assert _sign_in(client, patient, url).url == CODE_PAGE
+    assert _sign_in(client, patient, _next(response)).url == CODE_PAGE
     assert len(sent_to(patient.phone_number)) == texts + 1
     client.post(CODE_PAGE, {"code": latest_code(patient.phone_number)})
     assert Grant.objects.get(code=_code(client, url)["code"]).vot == "P0.Cp.Cd"
@@ -172,3 +178,19 @@ def test_the_id_token_says_vot_p0_cp_ck_and_discovery_advertises_ck(rp, patient,
     token = rp.exchange(result["code"])
     claims = rp.validate_id_token(token["id_token"], nonce=rp.nonce)
     assert claims["vot"] == "P0.Cp.Ck"
+
+
+@pytest.mark.django_db
+def test_what_a_service_asked_for_holds_only_for_its_own_request(service, patient, app):
+    """A patient who gives up on a service that asked for a text, or for a passkey, and signs
+    in from the home page instead, signs in as usual: with the app, and no passkey message."""
+    client = _app_client(patient, app)
+    client.get(_url(service, vtr=["P0.Cp.Cd"]))  # asks for a text; the patient gives up
+    assert client.session["second_factor_asked"] == "Cd"
+    assert _sign_in(client, patient, "/account/").url == APP_SIGN_IN  # not a text
+
+    client = signed_in_client(patient)
+    response = client.get(_url(service, vtr=["P0.Cm"]))  # asks for a passkey; given up
+    passkey_asked = "asks you to sign in with a passkey"
+    assert passkey_asked not in client.get("/account/sign-in/").content.decode()
+    assert passkey_asked in client.get(response["Location"]).content.decode()

@@ -32,10 +32,13 @@ def delete(name: str) -> None:
         default_storage.delete(name)
 
 
-def rotate(name: str) -> None:
-    """Re-encrypt one file under the newest key (after a new key is put first)."""
+def rotate(name: str) -> str:
+    """Re-encrypt one file under the newest key (after a new key is put first). The new copy
+    is written under a new name before the old one is deleted, so a crash in between loses
+    nothing; returns the new name, which the caller keeps instead of ``name``."""
     with default_storage.open(name, "rb") as f:
-        token = f.read()
-    rotated = crypto.rotate(token)
-    default_storage.delete(name)
-    default_storage.save(name, ContentFile(rotated))
+        rotated = crypto.rotate(f.read())
+    new_name = default_storage.save(
+        f"{PREFIX}/{secrets.token_hex(20)}.fernet", ContentFile(rotated)
+    )
+    return new_name

@@ -184,15 +184,18 @@ def test_it_rotates_stored_files_to_a_new_key(settings):
     from core import crypto
 
     name = storage.save_encrypted(b"face")
+    rotated = ""
     try:
         new_key = Fernet.generate_key().decode()
         settings.FIELD_ENCRYPTION_KEYS = [new_key, *settings.FIELD_ENCRYPTION_KEYS]
-        storage.rotate(name)
+        rotated = storage.rotate(name)
+        assert rotated != name  # written beside the old file, which the caller then deletes
         settings.FIELD_ENCRYPTION_KEYS = [new_key]
-        assert storage.read_decrypted(name) == b"face"
+        assert storage.read_decrypted(rotated) == b"face"
     finally:
         crypto._fernet.cache_clear()
         storage.delete(name)
+        storage.delete(rotated)
 
 
 def test_it_accepts_an_iphone_heic_photo_and_stores_jpeg():
