@@ -283,3 +283,25 @@ def test_a_note_for_the_text_code_is_refused_by_the_app_page(phone_patient, app)
     code_note = client.cookies[pending.CODE.cookie].value
     client.cookies[pending.APP.cookie] = code_note
     assert client.get(APP_SIGN_IN).url == reverse("accounts:sign_in")
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("", "Enter the security code"), ("12ab56", "must be 6 numbers"), ("1234567", "6 numbers")],
+)
+def test_a_code_that_is_not_6_numbers_gets_a_message_and_changes_nothing(
+    phone_patient, app, code, message
+):
+    """At set-up and at sign-in: the error summary, no app confirmed, no try counted."""
+    client = signed_in_client(phone_patient)
+    client.get(SETUP)
+    page = client.post(SETUP, {"action": "confirm", "code": code}).content.decode()
+    assert message in page and "nhsuk-error-summary" in page
+    assert AuthenticatorApp.objects.filter(user=phone_patient, confirmed=True).get() == app
+
+    signing_in = Client()
+    assert sign_in(signing_in, phone_patient).url == APP_SIGN_IN
+    page = signing_in.post(APP_SIGN_IN, {"code": code}).content.decode()
+    assert message in page and "nhsuk-error-summary" in page
+    assert USER_SESSION_KEY not in signing_in.session
+    assert not AuditEvent.objects.filter(event="sign_in.code_failed").exists()
