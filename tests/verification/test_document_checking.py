@@ -666,3 +666,136 @@ def test_production_refuses_the_fake_and_an_incomplete_real_service(keys):
     jose_only = {k: v for k, v in keys.items() if not k.startswith("FAKE_")}
     no_tls = _start_up(**PRODUCTION, DCS_URL="https://dcs.example", **jose_only)
     assert "DOCUMENT_CHECKING_SERVICE=hmpo needs DCS_TLS_CLIENT_CERT_FILE" in no_tls.stderr
+
+
+# --- Mutual TLS, against a local TLS server that requires a client certificate ----------------
+
+
+def _tls_files(directory: Path) -> dict[str, str]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, both from the CA."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def name(common_name):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def issue(common_name, issuer_key, issuer_name, *, ca=False, san=None):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(common_name))
+            .issuer_name(issuer_name or name(common_name))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        certificate = builder.sign(issuer_key or key, hashes.SHA256())
+        return key, certificate
+
+    ca_key, ca = issue("test dcs ca", None, None, ca=True)
+    server_key, server = issue(
+        "127.0.0.1", ca_key, ca.subject, san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
+    client_key, client = issue("nhs login dcs client", ca_key, ca.subject)
+    files = {}
+    for stem, key, certificate in [
+        ("ca", None, ca),
+        ("server", server_key, server),
+        ("client", client_key, client),
+    ]:
+        cert_file = directory / f"{stem}.cert.pem"
+        cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        files[f"{stem}_cert"] = str(cert_file)
+        if key is not None:
+            key_file = directory / f"{stem}.key.pem"
+            key_file.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            files[f"{stem}_key"] = str(key_file)
+    return files
+
+
+@pytest.fixture(scope="module")
+def mutual_tls_dcs(tmp_path_factory, keys):
+    """An HTTPS DCS on 127.0.0.1 that requires a client certificate from its CA and answers
+    ``valid: true`` in the wire format, naming the client certificate it saw."""
+    import http.server
+    import ssl
+    import threading
+
+    files = _tls_files(tmp_path_factory.mktemp("dcs-tls"))
+    side = fake_dcs_side(keys)
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            asked = jose.unwrap(body, side["client"], side["decrypt"])
+            peer = self.connection.getpeercert()
+            seen.append(dict(item[0] for item in peer["subject"])["commonName"])
+            answer = {"correlationId": asked["correlationId"], "requestId": asked["requestId"],
+                      "error": False, "valid": True}  # fmt: skip
+            content = jose.wrap(answer, side["signer"], side["to_client"]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/jose")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        def log_message(self, *args):
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files["server_cert"], files["server_key"])
+    context.load_verify_locations(files["ca_cert"])
+    context.verify_mode = ssl.CERT_REQUIRED
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"https://127.0.0.1:{server.server_address[1]}", "seen": seen, **files}
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_client_checks_over_mutual_tls_from_settings(settings, configured, mutual_tls_dcs):
+    settings.DOCUMENT_CHECKING_SERVICE = "hmpo"
+    settings.DCS_URL = mutual_tls_dcs["url"]
+    settings.DCS_TLS_CLIENT_CERT_FILE = mutual_tls_dcs["client_cert"]
+    settings.DCS_TLS_CLIENT_KEY_FILE = mutual_tls_dcs["client_key"]
+    settings.DCS_TLS_CA_FILE = mutual_tls_dcs["ca_cert"]
+    assert check_document(passport("123456789")).outcome is VALID  # the server said valid
+    assert mutual_tls_dcs["seen"][-1] == "nhs login dcs client"
+
+
+def test_without_our_client_certificate_the_dcs_cannot_be_reached(keys, mutual_tls_dcs):
+    from verification.document_checking.hmpo import tls_context
+
+    no_certificate = tls_context(None, None, mutual_tls_dcs["ca_cert"])
+    client = make_client(mutual_tls_dcs["url"], keys, tls=no_certificate, timeout=3)
+    answer = client.check(passport())
+    assert answer.outcome is UNAVAILABLE
+    assert answer.reason.startswith("unreachable")
+
+
+def test_a_server_our_ca_bundle_does_not_vouch_for_is_never_trusted(keys, mutual_tls_dcs):
+    from verification.document_checking.hmpo import tls_context
+
+    system_cas = tls_context(mutual_tls_dcs["client_cert"], mutual_tls_dcs["client_key"], None)
+    client = make_client(mutual_tls_dcs["url"], keys, tls=system_cas, timeout=3)
+    answer = client.check(passport())
+    assert (answer.outcome, answer.reason) == (UNAVAILABLE, "unreachable-ConnectError")
