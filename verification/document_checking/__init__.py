@@ -45,4 +45,9 @@ def service():
 
 def check_document(query: DocumentCheckQuery) -> DocumentCheckAnswer:
     """Ask the document's issuer whether it is valid for the details in ``query``."""
-    return service().check(query)
+    implementation = service()
+    try:
+        return implementation.check(query)
+    finally:
+        if close := getattr(implementation, "close", None):
+            close()
