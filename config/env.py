@@ -54,3 +54,13 @@ def string_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def readable_file(name: str) -> str | None:
+    """An optional path that, when set, must name a file we can read (a key, a certificate)."""
+    value = os.environ.get(name, "")
+    if not value:
+        return None
+    if not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise ImproperlyConfiguredEnv(f"{name} must name a readable file")
+    return value

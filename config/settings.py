@@ -411,6 +411,57 @@ P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
 P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
 P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
+# --- The document's issuer (P9), issue 13: see docs/verification-p9-document-checking.md ---
+# "fake": a deterministic rule in this process; "hmpo": HM Passport Office's Document Checking
+# Service at DCS_URL (our own fake at <SITE_URL>/fake-dcs outside production).
+DOCUMENT_CHECKING_SERVICE = env.string(
+    "DOCUMENT_CHECKING_SERVICE", "hmpo" if PRODUCTION else "fake"
+)
+if DOCUMENT_CHECKING_SERVICE not in ("fake", "hmpo"):
+    raise env.ImproperlyConfiguredEnv("DOCUMENT_CHECKING_SERVICE must be fake or hmpo")
+if PRODUCTION and DOCUMENT_CHECKING_SERVICE == "fake":
+    raise env.ImproperlyConfiguredEnv("DOCUMENT_CHECKING_SERVICE cannot be fake in production")
+DCS_URL = env.string("DCS_URL", None if PRODUCTION else f"{SITE_URL}/fake-dcs").rstrip("/")
+if PRODUCTION and not DCS_URL.startswith("https://"):
+    raise env.ImproperlyConfiguredEnv("DCS_URL must be an https:// URL in production")
+# Keys and certificates are files (PEM), never in the repository: ours for signing requests
+# (key and certificate) and decrypting answers; the DCS's for checking its signatures and
+# encrypting to it; ours and the DCS's CA bundle for mutual TLS.
+DCS_CLIENT_SIGNING_KEY_FILE = env.readable_file("DCS_CLIENT_SIGNING_KEY_FILE")
+DCS_CLIENT_SIGNING_CERT_FILE = env.readable_file("DCS_CLIENT_SIGNING_CERT_FILE")
+DCS_CLIENT_ENCRYPTION_KEY_FILE = env.readable_file("DCS_CLIENT_ENCRYPTION_KEY_FILE")
+DCS_SIGNING_CERT_FILE = env.readable_file("DCS_SIGNING_CERT_FILE")
+DCS_ENCRYPTION_CERT_FILE = env.readable_file("DCS_ENCRYPTION_CERT_FILE")
+DCS_TLS_CLIENT_CERT_FILE = env.readable_file("DCS_TLS_CLIENT_CERT_FILE")
+DCS_TLS_CLIENT_KEY_FILE = env.readable_file("DCS_TLS_CLIENT_KEY_FILE")
+DCS_TLS_CA_FILE = env.readable_file("DCS_TLS_CA_FILE")
+if bool(DCS_TLS_CLIENT_CERT_FILE) != bool(DCS_TLS_CLIENT_KEY_FILE):
+    raise env.ImproperlyConfiguredEnv(
+        "DCS_TLS_CLIENT_CERT_FILE and DCS_TLS_CLIENT_KEY_FILE go together"
+    )
+if DOCUMENT_CHECKING_SERVICE == "hmpo":
+    _needed = {
+        "DCS_CLIENT_SIGNING_KEY_FILE": DCS_CLIENT_SIGNING_KEY_FILE,
+        "DCS_CLIENT_SIGNING_CERT_FILE": DCS_CLIENT_SIGNING_CERT_FILE,
+        "DCS_CLIENT_ENCRYPTION_KEY_FILE": DCS_CLIENT_ENCRYPTION_KEY_FILE,
+        "DCS_SIGNING_CERT_FILE": DCS_SIGNING_CERT_FILE,
+        "DCS_ENCRYPTION_CERT_FILE": DCS_ENCRYPTION_CERT_FILE,
+    }
+    if PRODUCTION:  # mutual TLS: the DCS accepts no request without our client certificate
+        _needed["DCS_TLS_CLIENT_CERT_FILE"] = DCS_TLS_CLIENT_CERT_FILE
+    if _missing := [name for name, value in _needed.items() if not value]:
+        raise env.ImproperlyConfiguredEnv(
+            f"DOCUMENT_CHECKING_SERVICE=hmpo needs {', '.join(_missing)}"
+        )
+# Outside production only: the fake DCS's own private keys (the other halves of
+# DCS_SIGNING_CERT_FILE and DCS_ENCRYPTION_CERT_FILE); `manage.py fake_dcs_keys` writes a set.
+FAKE_DCS_SIGNING_KEY_FILE = None if PRODUCTION else env.readable_file("FAKE_DCS_SIGNING_KEY_FILE")
+FAKE_DCS_ENCRYPTION_KEY_FILE = (
+    None if PRODUCTION else env.readable_file("FAKE_DCS_ENCRYPTION_KEY_FILE")
+)
+DCS_TIMEOUT = env.integer("DCS_TIMEOUT_SECONDS", 5, minimum=1)
+FAKE_DCS_ENABLED = not PRODUCTION
+FAKE_DCS_SLOW_SECONDS = env.integer("FAKE_DCS_SLOW_SECONDS", 30, minimum=1)
 # The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
 CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
 CELERY_BEAT_SCHEDULE |= {

@@ -20,6 +20,9 @@ urlpatterns = [
 # Demographics trace (P5), issue 3: the fake PDS FHIR API, never in production.
 if settings.FAKE_PDS_ENABLED:
     urlpatterns.insert(0, path("fake-pds/", include("verification.demographics.urls")))
+# The document's issuer (P9), issue 13: the fake Document Checking Service, never in production.
+if settings.FAKE_DCS_ENABLED:
+    urlpatterns.insert(0, path("fake-dcs/", include("verification.document_checking.urls")))
 
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
