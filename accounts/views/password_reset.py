@@ -58,10 +58,14 @@ def _user_from(uidb64: str) -> User | None:
 def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The link from the email. Its token goes into the session and the browser is sent on to
     a page whose address has no token (Django's PasswordResetConfirmView does the same), so
-    the token is in the access log once, in no Referer and in no later request. Checked on
-    the next page, never here: a wrong token is refused there too, without its value in
-    Django's log of bad requests."""
-    request.session[RESET_SESSION_KEY] = {"uid": uidb64, "token": token}
+    the token is in the access log once, in no Referer and in no later request. A wrong
+    token is refused on the next page, without its value in Django's log of bad requests;
+    only a right one writes a session (a link opened before it is dropped either way)."""
+    user = _user_from(uidb64)
+    if user is not None and default_token_generator.check_token(user, token):
+        request.session[RESET_SESSION_KEY] = {"uid": uidb64, "token": token}
+    else:
+        request.session.pop(RESET_SESSION_KEY, None)
     return redirect("accounts:new_password")
 
 

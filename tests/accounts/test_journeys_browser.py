@@ -151,7 +151,7 @@ def test_a_weak_password_and_missing_answers_show_errors(page):
     page.get_by_label("Create a password").fill("password")
     page.get_by_label("I agree to the NHS login terms of use").check()
     click(page, "Continue")
-    assert "Your password is too easy to guess" in error_summary(page)
+    assert "This password is too easy to guess" in error_summary(page)
     assert not User.objects.filter(email="weak@example.com").exists()
 
 

@@ -294,3 +294,23 @@ def test_a_reset_in_a_browser_signed_in_as_the_login_signs_it_out_too(phone_pati
     assert response.url == reverse("accounts:sign_in")
     assert "We have signed you out on every browser" in client.get(response.url).content.decode()
     assert client.get(reverse("accounts:home")).status_code == 302
+
+
+def test_a_wrong_link_opened_after_a_right_one_does_not_reset_with_the_right_one(
+    client, phone_patient
+):
+    link = reset_link(client, phone_patient)
+    client.get(link)
+    client.get(link.replace(token_of(link), "nope-0000"))
+    response = client.post(RESET_PAGE, {"password": "a fresh long password"})
+    assert response.status_code == 400
+    assert User.objects.get(pk=phone_patient.pk).check_password(PASSWORD)
+
+
+def test_a_wrong_link_writes_no_session(client, phone_patient):
+    from accounts.models import Session
+
+    before = Session.objects.count()
+    client.get("/account/password/reset/MQ/nope-0000/")
+    client.get("/account/password/reset/%%%/nope/")
+    assert Session.objects.count() == before
