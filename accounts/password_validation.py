@@ -11,7 +11,6 @@ Nothing is sent anywhere.
 import threading
 
 from django.core.exceptions import ValidationError
-from zxcvbn import zxcvbn
 
 TOO_EASY_TO_GUESS = (
     "This password is too easy to guess. Many people use it, or it follows a common "
@@ -49,6 +48,10 @@ class GuessablePasswordValidator:
 
     def score(self, password: str, user=None) -> int:
         """zxcvbn's score for this password, 0 (easy to guess) to 4."""
+        # Imported here, not above: loading the lists takes ~100 ms and 6 MB, and the forms
+        # that import this module for its message include the sign-in's.
+        from zxcvbn import zxcvbn
+
         with _one_at_a_time:
             return zxcvbn(password[:LOOKED_AT], user_inputs=_words_about(user))["score"]
 
