@@ -1,9 +1,9 @@
 """Demo logins for trying the service (``manage.py seed_demo``; never in production)."""
 
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.models import PhoneDevice, User
+from accounts.services.backup_codes import add_backup_code
 
 PASSWORD = "correct horse battery"
 PATIENT_EMAIL = "patient@example.com"
@@ -15,7 +15,7 @@ STAFF_TOKEN = "demo12345678"
 
 @transaction.atomic
 def seed() -> list[str]:
-    """Create a P0 patient and a staff member with a static second-factor token."""
+    """Create a P0 patient and a staff member with a backup code for the admin."""
     patient, created = User.objects.get_or_create(
         email=PATIENT_EMAIL,
         defaults={
@@ -40,9 +40,8 @@ def seed() -> list[str]:
     if created:
         staff.set_password(STAFF_PASSWORD)
         staff.save()
-    device, _ = StaticDevice.objects.get_or_create(user=staff, name="Demo backup codes")
-    # A static token is used up when it is used; put the demo one back each time.
-    StaticToken.objects.get_or_create(device=device, token=STAFF_TOKEN)
+    # A backup code is used up when it is used; put the demo one back each time.
+    add_backup_code(staff, STAFF_TOKEN, name="Demo backup codes")
     return [
         f"Demo patient (P0): {PATIENT_EMAIL} / {PASSWORD}  (security codes appear in the outbox)",
         f"Demo staff for /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}, "

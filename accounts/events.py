@@ -54,3 +54,6 @@ AUTHENTICATOR_APP_REMOVED = register(
 SIGNED_IN_WITH_APP = register(
     "sign_in.authenticator_app", "You signed in with a code from your authenticator app"
 )
+BACKUP_CODES_ISSUED = register(
+    "staff.backup_codes_issued", "New backup codes were made for signing in to the admin"
+)

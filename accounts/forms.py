@@ -8,6 +8,7 @@ from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from accounts.password_validation import TOO_EASY_TO_GUESS
 from accounts.phones import uk_number
 
 EMAIL_ERRORS = {
@@ -52,8 +53,8 @@ def _email_field(label="Email address", hint=""):
 def _new_password_field(label="Create a password"):
     return forms.CharField(
         label=label,
-        help_text="Use at least 8 characters. Do not use a common password, or your email "
-        "address. A few words you will remember work well.",
+        help_text="Use at least 8 characters. Do not use a password that many people use, "
+        "or your email address. 3 random words you will remember work well.",
         strip=False,
         error_messages={"required": "Enter a password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -61,19 +62,20 @@ def _new_password_field(label="Create a password"):
 
 
 def _validate_new_password(password: str, email: str) -> None:
-    """Django's password validators, with our plain-English messages."""
+    """Django's password validators, with our plain-English messages (one of each: a common
+    password fails two validators for the same reason)."""
     try:
         password_validation.validate_password(password, User(email=email))
     except forms.ValidationError as error:
         plain = {
             "password_too_short": "Your password must be at least 8 characters",
-            "password_too_common": "Your password is too easy to guess. Choose a different one",
+            "password_too_common": TOO_EASY_TO_GUESS,
+            "password_too_guessable": TOO_EASY_TO_GUESS,
             "password_too_similar": "Your password is too like your email address",
             "password_entirely_numeric": "Your password cannot be only numbers",
         }
-        raise forms.ValidationError(
-            [plain.get(e.code, e.message) for e in error.error_list]
-        ) from None
+        messages = [plain.get(e.code, e.message) for e in error.error_list]
+        raise forms.ValidationError(list(dict.fromkeys(messages))) from None
 
 
 class CreateLoginForm(forms.Form):
@@ -198,6 +200,9 @@ class NewEmailForm(forms.Form):
     )
 
 
+SAME_PASSWORD = "Your new password must be different from your current password"
+
+
 class SetPasswordForm(forms.Form):
     password = _new_password_field("New password")
 
@@ -221,6 +226,15 @@ class ChangePasswordForm(SetPasswordForm):
     field_order = ["current_password", "password"]
     # The current password is checked by the view (views.common.password_confirmed), so a
     # wrong one counts towards the sign-in lockout.
+
+    def clean(self):
+        cleaned = super().clean()
+        current, new = cleaned.get("current_password"), cleaned.get("password")
+        if current and new and current == new:
+            # Only equal to what they typed as the current password: if that is right (the
+            # view checks), the new one is the same password.
+            self.add_error("password", SAME_PASSWORD)
+        return cleaned
 
 
 class ConfirmPasswordForm(forms.Form):

@@ -97,6 +97,8 @@ PASSWORD_WAS_CHANGED = register(
         subject="Your NHS login password has changed",
         body=(
             "The password for your NHS login has been changed.\n\n"
+            "We have signed you out on your other browsers. Every browser will need a "
+            "security code the next time you sign in.\n\n"
             "If you did not do this, reset your password at ((reset_url))"
         ),
     )

@@ -519,3 +519,69 @@ class AuthenticatorApp(ThrottlingMixin, TimestampMixin, Device):
             label = f"{issuer}:{label}"
             params += f"&issuer={quote(issuer)}"
         return f"otpauth://totp/{quote(label)}?{params}"
+
+
+class BackupCodes(ThrottlingMixin, TimestampMixin, Device):
+    """A staff member's backup codes for the admin's second factor, kept only as keyed
+    hashes (``BackupCode``): django-otp's ``StaticDevice`` keeps its tokens in plain text, so
+    anyone who could read the table could sign in as staff with them (ADR 0018).
+
+    A django-otp ``Device`` (its documented extension point), so the admin's sign-in form
+    lists it and checks a code with ``verify_token``, as it did ``StaticDevice``. Codes are
+    made by ``accounts.services.backup_codes``; each works once.
+    """
+
+    class Meta(Device.Meta):
+        verbose_name = "backup codes"
+        verbose_name_plural = "backup codes"
+
+    def __str__(self):
+        return self.name
+
+    def verify_token(self, token) -> bool:
+        """Use up this code if it is one of the device's: the row is deleted, so of two
+        requests with the same code only one succeeds. Throttled after a wrong code, as
+        ``StaticDevice`` is."""
+        allowed, _why = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = BackupCode.normalise(token)
+        used = 0
+        if code:
+            used, _ = self.codes.filter(code_hash=BackupCode.hash_code(code)).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment(commit=True)
+        return bool(used)
+
+    def get_throttle_factor(self):
+        # The same setting as django-otp's static tokens: 1 s, 2 s, 4 s... after wrong codes.
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+
+class BackupCode(models.Model):
+    """One backup code, as a keyed hash (``core.crypto.blind_index``, keyed with SECRET_KEY):
+    the table alone never gives a code that works."""
+
+    device = models.ForeignKey(BackupCodes, related_name="codes", on_delete=models.CASCADE)
+    code_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code_hash"], name="backup_code_once")
+        ]
+
+    def __str__(self):
+        return f"A backup code of {self.device}"  # never the code: it is not kept
+
+    @staticmethod
+    def normalise(code) -> str:
+        """What was typed, as it is kept: lower case, no spaces or dashes."""
+        return str(code or "").strip().lower().replace(" ", "").replace("-", "")
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        return blind_index(BackupCode.normalise(code), "staff-backup-code")

@@ -21,7 +21,9 @@ urlpatterns = [
     path("sign-in/security-code/new-code/", views.resend_sign_in_code, name="resend_sign_in_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("password/forgotten/", views.password_forgotten, name="password_forgotten"),
+    # The link in the email; it moves the token into the session and goes on to the next page.
     path("password/reset/<str:uidb64>/<str:token>/", views.password_reset, name="password_reset"),
+    path("password/reset/new-password/", views.new_password, name="new_password"),
     # Passkeys: the settings page and the sign-in with a passkey (accounts/views/passkeys.py)
     *passkeys.urlpatterns,
     # An authenticator app: settings and the sign-in step (accounts/views/authenticator_app.py)

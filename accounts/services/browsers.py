@@ -74,13 +74,17 @@ def remembered_browser_for(request, user: User) -> RememberedBrowser | None:
     return browser
 
 
-def forget_browsers(request, user: User, *, browser_id: int | None = None) -> int:
-    """Forget one remembered browser, or all of them. Returns how many were forgotten."""
+def forget_browsers(
+    request, user: User, *, browser_id: int | None = None, audited: bool = True
+) -> int:
+    """Forget one remembered browser, or all of them. Returns how many were forgotten.
+
+    ``audited=False``: the caller records the count in its own event (a password change)."""
     browsers = RememberedBrowser.objects.active().filter(user=user)
     if browser_id is not None:
         browsers = browsers.filter(pk=browser_id)
     forgotten = browsers.update(revoked_at=timezone.now())
-    if forgotten:
+    if forgotten and audited:
         audit.record(
             events.BROWSER_FORGOTTEN,
             request=request,

@@ -1,7 +1,7 @@
 """Changes a signed-in patient makes to their login, and resetting a forgotten password."""
 
 from django.conf import settings
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
@@ -10,9 +10,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import events, messages
 from accounts.models import EmailCode, User
-from accounts.services.browsers import forget_browsers
+from accounts.services.browsers import forget_browsers, other_sessions
 from accounts.services.codes import send_email_code
 from accounts.services.limits import RESETS_PER_EMAIL, absolute_url, account_key
+from accounts.sessions import end_sessions
 from core import audit, notifications
 
 
@@ -51,19 +52,35 @@ def apply_email_change(request, user: User, new_email: str) -> None:
     audit.record(events.EMAIL_CHANGED, request=request, user=user)
 
 
-@transaction.atomic
-def change_password(request, user: User, new_password: str) -> None:
-    """Set a new password (the form has checked the current one); stay signed in here."""
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    update_session_auth_hash(request, user)
+def _forget_every_browser(request, user: User) -> dict:
+    """A new password ends what the old one opened: every remembered browser is forgotten (the
+    next sign-in anywhere needs a security code) and every other browser is signed out, as a
+    patient who changes a password because someone knows it would want (ADR 0018). The
+    counts go on the password event."""
+    forgotten = forget_browsers(request, user, audited=False)
+    signed_out = end_sessions(other_sessions(request, user))
+    return {"browsers_forgotten": forgotten, "sessions_ended": signed_out}
+
+
+def _tell_the_patient(user: User) -> None:
     notifications.send(
         messages.PASSWORD_WAS_CHANGED.name,
         user.email,
         {"reset_url": absolute_url("accounts:password_forgotten")},
         user=user,
     )
-    audit.record(events.PASSWORD_CHANGED, request=request, user=user)
+
+
+@transaction.atomic
+def change_password(request, user: User, new_password: str) -> None:
+    """Set a new password (the form has checked the current one); stay signed in here, and
+    only here: other browsers are signed out and remembered browsers forgotten."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
+    ended = _forget_every_browser(request, user)
+    _tell_the_patient(user)
+    audit.record(events.PASSWORD_CHANGED, request=request, user=user, **ended)
 
 
 @transaction.atomic
@@ -100,8 +117,13 @@ def request_password_reset(request, email: str) -> None:
 @transaction.atomic
 def reset_password(request, user: User, new_password: str) -> None:
     """Set the new password from a reset link. Remembered browsers are forgotten, so the
-    next sign-in anywhere needs a security code."""
+    next sign-in anywhere needs a security code, and every browser signed in as this login
+    is signed out (this one too: the patient signs in with the new password next)."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    forget_browsers(request, user)
-    audit.record(events.PASSWORD_RESET, request=request, user=user)
+    ended = _forget_every_browser(request, user)
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        logout(request)  # a new session, with the old one's row deleted
+        ended["sessions_ended"] += 1
+    _tell_the_patient(user)
+    audit.record(events.PASSWORD_RESET, request=request, user=user, **ended)

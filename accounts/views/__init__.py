@@ -13,7 +13,7 @@ from accounts.views.account import (
     resend_new_phone_code,
 )
 from accounts.views.data_rights import delete_login, download_data, login_deleted
-from accounts.views.password_reset import password_forgotten, password_reset
+from accounts.views.password_reset import new_password, password_forgotten, password_reset
 from accounts.views.sign_in import resend_sign_in_code, security_code, sign_in, sign_out
 from accounts.views.sign_up import (
     confirm_email,
@@ -39,6 +39,7 @@ __all__ = [
     "download_data",
     "home",
     "login_deleted",
+    "new_password",
     "password_forgotten",
     "password_reset",
     "phone",

@@ -183,12 +183,17 @@ def resend_new_phone_code(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def change_password(request: HttpRequest) -> HttpResponse:
-    form = ChangePasswordForm(request.POST or None, user=request.user)
+    # Bound on every POST, an empty one too, so that it gets the error summary.
+    form = ChangePasswordForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and password_confirmed(
         request, form, field="current_password", wrong="Your current password is not right"
     ):
         changes.change_password(request, request.user, form.cleaned_data["password"])
-        flash.success(request, "Your password has been changed")
+        flash.success(
+            request,
+            "Your password has been changed. We have signed you out on any other browsers, "
+            "and every browser will need a security code next time you sign in",
+        )
         return redirect("accounts:home")
     return page(
         request,

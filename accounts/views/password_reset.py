@@ -13,7 +13,8 @@ from accounts.models import User
 from accounts.services import changes
 from accounts.views.common import page
 
-RESET_SESSION_KEY = "password_reset_user"
+# The reset link's uid and token, from the link to the page where the new password is typed.
+RESET_SESSION_KEY = "password_reset_link"
 
 
 def password_forgotten(request: HttpRequest) -> HttpResponse:
@@ -55,25 +56,52 @@ def _user_from(uidb64: str) -> User | None:
 
 
 def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link from the email. The token is checked on every visit and used up on success."""
+    """The link from the email. Its token goes into the session and the browser is sent on to
+    a page whose address has no token (Django's PasswordResetConfirmView does the same), so
+    the token is in the access log once, in no Referer and in no later request. A wrong
+    token is refused on the next page, without its value in Django's log of bad requests;
+    only a right one writes a session (a link opened before it is dropped either way)."""
     user = _user_from(uidb64)
-    if user is None or not default_token_generator.check_token(user, token):
-        return page(
-            request,
-            "accounts/message_page.jinja",
-            {
-                "title": "This link does not work",
-                "paragraphs": [
-                    "The link to reset your password has expired or has already been used."
-                ],
-                "link": (reverse("accounts:password_forgotten"), "Ask for a new link"),
-            },
-            status=400,
-        )
-    form = SetPasswordForm(request.POST or None, user=user)
+    if user is not None and default_token_generator.check_token(user, token):
+        request.session[RESET_SESSION_KEY] = {"uid": uidb64, "token": token}
+    else:
+        request.session.pop(RESET_SESSION_KEY, None)
+    return redirect("accounts:new_password")
+
+
+def _link_does_not_work(request: HttpRequest) -> HttpResponse:
+    return page(
+        request,
+        "accounts/message_page.jinja",
+        {
+            "title": "This link does not work",
+            "paragraphs": [
+                "The link to reset your password has expired or has already been used. "
+                "Your password has not been changed."
+            ],
+            "link": (reverse("accounts:password_forgotten"), "Ask for a new link"),
+        },
+        status=400,
+    )
+
+
+def new_password(request: HttpRequest) -> HttpResponse:
+    """Choose a new password, for the login whose reset link this browser opened. The token
+    is checked on every visit and used up on success (it is made from the password)."""
+    link = request.session.get(RESET_SESSION_KEY) or {}
+    user = _user_from(link.get("uid", ""))
+    if user is None or not default_token_generator.check_token(user, link.get("token")):
+        return _link_does_not_work(request)
+    # Bound on every POST, an empty one too, so that it gets the error summary.
+    form = SetPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         changes.reset_password(request, user, form.cleaned_data["password"])
-        flash.success(request, "Your password has been reset. Sign in with your new password")
+        request.session.pop(RESET_SESSION_KEY, None)
+        flash.success(
+            request,
+            "Your password has been reset. We have signed you out on every browser. "
+            "Sign in with your new password",
+        )
         return redirect("accounts:sign_in")
     return page(
         request,

@@ -151,7 +151,7 @@ def test_a_weak_password_and_missing_answers_show_errors(page):
     page.get_by_label("Create a password").fill("password")
     page.get_by_label("I agree to the NHS login terms of use").check()
     click(page, "Continue")
-    assert "Your password is too easy to guess" in error_summary(page)
+    assert "This password is too easy to guess" in error_summary(page)
     assert not User.objects.filter(email="weak@example.com").exists()
 
 
@@ -237,10 +237,18 @@ def test_a_forgotten_password_can_be_reset_from_the_email(page, phone_patient):
     go(page, "/outbox/")
     body = page.locator(".nhsuk-card", has_text=phone_patient.email).first.inner_text()
     link = re.search(r"https?://\S+", body).group(0)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    sent = []  # every request the browser makes from here, with its Referer
+    page.on("request", lambda r: sent.append((r.url, r.headers.get("referer", ""))))
     go(page, "/" + link.split("/", 3)[3])
+    assert page.url.endswith("/account/password/reset/new-password/")  # no token
+    page.get_by_label("New password").fill("Summer2024!")
+    click(page, "Reset password")
+    assert "This password is too easy to guess" in page.content()
     page.get_by_label("New password").fill("my new long password")
     click(page, "Reset password")
     assert "Your password has been reset" in page.content()
+    assert [url for url, referer in sent if token in url + referer] == [sent[0][0]]
     sign_in(page, phone_patient.email, "my new long password")
     assert heading(page) == "Enter the security code"
 
