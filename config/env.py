@@ -54,3 +54,18 @@ def string_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def network_list(name: str, default: list[str]) -> list[str]:
+    """Comma-separated IP addresses or CIDR ranges (``10.0.0.0/8``); each must parse."""
+    import ipaddress
+
+    items = string_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfiguredEnv(
+                f"{name} must list IP addresses or ranges such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return items
