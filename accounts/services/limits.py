@@ -66,6 +66,23 @@ def address_key(request) -> str:
     return blind_index(audit.client_address(request) or "unknown", "sign-in-address")
 
 
+def may_start_sign_up(request, email: str) -> bool:
+    """Count a sign-up for this email address from this client address; False if it must
+    not start (nothing is sent). Sign-up emails go to whoever's address is typed, so each
+    email address gets at most ``SIGN_UPS_PER_EMAIL`` an hour, and only one an hour while the
+    client address has started more than ``SIGN_UPS_PER_ADDRESS`` (ADR 0018). The client
+    address alone never refuses: a NAT's other patients still sign up with their own email.
+    A taken address counts the same as a new one, so the answer reveals nothing."""
+    address = address_key(request)
+    email_key = blind_index(email.strip().lower(), "sign-up-email")
+    busy = SIGN_UPS_PER_ADDRESS.count(address) >= SIGN_UPS_PER_ADDRESS.attempts
+    if SIGN_UPS_PER_EMAIL.count(email_key) >= (1 if busy else SIGN_UPS_PER_EMAIL.attempts):
+        return False
+    SIGN_UPS_PER_ADDRESS.hit(address)
+    SIGN_UPS_PER_EMAIL.hit(email_key)
+    return True
+
+
 @dataclass(frozen=True)
 class Lock:
     locked: bool  # the account is locked
