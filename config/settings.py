@@ -48,7 +48,8 @@ TRUSTED_PROXIES = env.network_list("TRUSTED_PROXIES", [])
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin with staff sign-in through django-otp and our limits (accounts.admin).
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
