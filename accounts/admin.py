@@ -49,6 +49,10 @@ class StaffSignInForm(AdminAuthenticationForm):
     # The name of the "Text or call me a code" button (django-otp's name for it).
     otp_challenge = forms.CharField(required=False)
 
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email address"
+
     def clean(self):
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
