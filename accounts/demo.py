@@ -45,5 +45,5 @@ def seed() -> list[str]:
     return [
         f"Demo patient (P0): {PATIENT_EMAIL} / {PASSWORD}  (security codes appear in the outbox)",
         f"Demo staff for /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}, "
-        f"then choose 'Demo backup codes' and enter {STAFF_TOKEN}",
+        f"then choose 'Backup code' and enter {STAFF_TOKEN}",
     ]

@@ -10,6 +10,14 @@ SIGN_IN_FAILED = register("sign_in.failed", "Someone tried to sign in with a wro
 SECURITY_CODE_FAILED = register("sign_in.code_failed", "A wrong security code was entered")
 LOCKED_OUT = register("sign_in.locked_out", "Sign in was locked after too many tries")
 SIGNED_OUT = register("sign_out", "You signed out")
+SIGNED_IN_TO_ADMIN = register("sign_in.admin", "You signed in to the staff pages")
+# An address (not a login) had too many wrong tries; from it, sign-in stops saying whether a
+# password was right (ADR 0018). For support and monitoring, not about any one patient.
+ADDRESS_WATCHED = register(
+    "sign_in.address_watched",
+    "Many wrong sign in tries came from one address",
+    visible_to_patient=False,
+)
 SIGNED_OUT_ELSEWHERE = register("sign_out.other_browsers", "You signed out of your other browsers")
 PROOFING_LEVEL_CHANGED = register(
     "identity.level_changed", "The level of proof of who you are changed"

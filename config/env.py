@@ -64,3 +64,18 @@ def readable_file(name: str) -> str | None:
     if not os.path.isfile(value) or not os.access(value, os.R_OK):
         raise ImproperlyConfiguredEnv(f"{name} must name a readable file")
     return value
+
+
+def network_list(name: str, default: list[str]) -> list[str]:
+    """Comma-separated IP addresses or CIDR ranges (``10.0.0.0/8``); each must parse."""
+    import ipaddress
+
+    items = string_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfiguredEnv(
+                f"{name} must list IP addresses or ranges such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return items

@@ -41,10 +41,15 @@ if not FIELD_ENCRYPTION_KEYS:
 
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# The load balancers and reverse proxies in front of gunicorn (addresses or CIDR ranges,
+# comma-separated). Only a hop from one of these is believed about X-Forwarded-For; with none
+# (the default) the header is ignored. See core/client_address.py, docs/operations.md.
+TRUSTED_PROXIES = env.network_list("TRUSTED_PROXIES", [])
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin with staff sign-in through django-otp and our limits (accounts.admin).
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

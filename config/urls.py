@@ -2,12 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.admin import StaffAdminSite
-
-# Staff sign in to Django admin with a second factor (django-otp), not a patient's app.
-admin.site.__class__ = StaffAdminSite
-admin.site.site_header = "NHS login administration"
-admin.site.site_title = "NHS login administration"
+# admin.site is accounts.admin.StaffAdminSite (accounts.apps.StaffAdminConfig): staff sign in
+# with a second factor (django-otp), not a patient's app, on one page.
 
 urlpatterns = [
     path("", include("core.urls")),

@@ -8,6 +8,7 @@ reasons and counts only.
 from dataclasses import dataclass
 
 from core import rows
+from core.client_address import client_address as _client_address
 from core.models import AuditEvent
 
 
@@ -28,10 +29,9 @@ def register(name: str, description: str, *, visible_to_patient: bool = True) ->
 
 
 def client_address(request) -> str | None:
-    """The address the request came from (REMOTE_ADDR; the proxy in front sets it)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, through the proxies we trust
+    (``core.client_address``, ADR 0018)."""
+    return _client_address(request)
 
 
 def record(event: str, *, request=None, user=None, actor=None, **details) -> AuditEvent:

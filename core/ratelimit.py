@@ -32,6 +32,11 @@ class Limit:
             cache.set(key, 1, timeout=self.window)
             return 1
 
+    def mark(self, identifier: str) -> None:
+        """Set the count to the limit for a whole window from now (a flag that lasts as long
+        as it keeps being marked)."""
+        cache.set(self._key(identifier), self.attempts, timeout=self.window)
+
     def reset(self, identifier: str) -> None:
         cache.delete(self._key(identifier))
 

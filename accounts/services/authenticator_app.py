@@ -24,6 +24,7 @@ from accounts import events, messages
 from accounts.authentication import signed_in_freshly_with_password_and_code
 from accounts.models import AuthenticatorApp, User
 from accounts.services import limits
+from accounts.services.sign_in import decoy_code_tried
 from core import audit, notifications
 
 NAME = "Authenticator app"
@@ -182,18 +183,28 @@ def _tell_owner(message, user: User) -> None:
 
 
 def check_sign_in_code(
-    request, *, user_id: int, account: str, device_id: int | None, code: str
+    request,
+    *,
+    user_id: int | None,
+    account: str,
+    device_id: int | None,
+    code: str,
+    decoy: bool = False,
 ) -> AppCheck:
     """Check a code from the authenticator app ``device_id`` at sign-in, for the login
     ``user_id`` (``account``: its ``limits.account_key``), after the right password.
 
     A wrong code, or one used already, counts towards the same lockout as a wrong text
-    code; a locked login is refused before the code is looked at."""
+    code; a locked login is refused before the code is looked at. ``decoy``: the app step
+    after an unconfirmed password from a watched address (ADR 0018): every code is wrong."""
     lock = limits.sign_in_lock(request, account=account)
     if lock.locked:
-        user = User.objects.filter(pk=user_id).first()
+        user = User.objects.filter(pk=user_id).first() if user_id else None
         audit.record(events.SIGN_IN_BLOCKED, request=request, user=user, method="app")
         return AppCheck("locked", lock=lock)
+    if decoy:
+        tried = decoy_code_tried(request, user_id=user_id, account=account)
+        return AppCheck(tried.outcome, user=tried.user)
     with transaction.atomic():
         user = User.objects.filter(pk=user_id, is_active=True).first()
         if user is None:

@@ -70,10 +70,15 @@ def read(request, step: Step = CODE) -> dict | None:
             data = json.loads(crypto.fernet().decrypt(token.encode(), ttl=LIFETIME))
         except (InvalidToken, ValueError):
             data = None
-        if isinstance(data, dict) and data.get("purpose") == step.purpose and data.get("user"):
+        if isinstance(data, dict) and data.get("purpose") == step.purpose and _whole(data):
             return data
     data = request.session.get(step.session_key)
-    return data if isinstance(data, dict) and data.get("user") else None
+    return data if isinstance(data, dict) and _whole(data) else None
+
+
+def _whole(data: dict) -> bool:
+    # A decoy (a wrong password from a watched address, ADR 0018) may name no login.
+    return bool(data.get("user") or data.get("decoy"))
 
 
 def keep(request, response, data: dict, step: Step = CODE) -> None:

@@ -28,8 +28,10 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 @dataclass(frozen=True)
 class PasswordCheck:
-    outcome: str  # "ok", "wrong" or "locked"
-    user: User | None = None
+    # "ok", "wrong", "locked", or "unconfirmed": wrong (or locked by this try), but from a
+    # watched address, where the answer must look like the right password's (ADR 0018).
+    outcome: str
+    user: User | None = None  # the login signed in to ("ok"), or the address's owner if any
     minutes: int = 0
     lock: limits.Lock | None = None  # as read before the password was checked
 
@@ -49,6 +51,11 @@ def check_password(request, *, email: str, password: str) -> PasswordCheck:
     An unknown email address costs the same password hash as a known one (Django's
     ModelBackend hashes anyway), and is counted and locked the same way. A password hashed
     with older parameters is upgraded here, when it is known to be right (Django's behaviour).
+
+    From a watched address (``limits``: too many wrong tries from there) a wrong password is
+    "unconfirmed": the patient is shown the code step as for a right one, and no code comes,
+    so guessing from that address learns nothing; a right password is never refused because
+    of other people's wrong tries (ADR 0018). A locked account is refused from anywhere.
     """
     email = User.objects.normalize_email(email)
     lock = limits.sign_in_lock(request, email)
@@ -60,9 +67,11 @@ def check_password(request, *, email: str, password: str) -> PasswordCheck:
     if user is None:
         owner = User.objects.filter(email=email).first()
         audit.record(events.SIGN_IN_FAILED, request=request, user=owner)
-        lock = limits.record_sign_in_failure(request, email, owner, reason="password")
-        if lock.locked:
-            return PasswordCheck("locked", minutes=lock.minutes)
+        failed = limits.record_sign_in_failure(request, email, owner, reason="password")
+        if lock.watched or failed.watched:
+            return PasswordCheck("unconfirmed", user=owner, lock=failed)
+        if failed.locked:
+            return PasswordCheck("locked", minutes=failed.minutes)
         return PasswordCheck("wrong")
     return PasswordCheck("ok", user=user, lock=lock)
 
@@ -154,7 +163,13 @@ def send_sign_in_code(user: User) -> PhoneDevice | None:
 
 
 def check_sign_in_code(
-    request, *, user_id: int, account: str, code: str, device_id: int | None = None
+    request,
+    *,
+    user_id: int | None,
+    account: str,
+    code: str,
+    device_id: int | None = None,
+    decoy: bool = False,
 ) -> CodeCheck:
     """Check a sign-in security code for the login ``user_id`` (``account``: its
     ``limits.account_key``), sent to the phone device ``device_id``.
@@ -164,12 +179,18 @@ def check_sign_in_code(
     ``last_login`` and returns it (``PhoneDevice.sign_in_with_code``).
     Anything else goes to ``_check_code_slowly``, which says why under a row lock and counts
     the wrong try.
+
+    ``decoy``: the code step after an unconfirmed (wrong) password from a watched address
+    (ADR 0018). No code was sent and none is right; each try answers and counts as a wrong
+    code does.
     """
     lock = limits.sign_in_lock(request, account=account)
     if lock.locked:
-        user = User.objects.filter(pk=user_id).first()
+        user = User.objects.filter(pk=user_id).first() if user_id else None
         audit.record(events.SIGN_IN_BLOCKED, request=request, user=user)
         return CodeCheck("locked", lock=lock)
+    if decoy:
+        return decoy_code_tried(request, user_id=user_id, account=account)
     user = None
     if device_id is not None:
         # The sign-in's audit event, written by the same statement as the sign-in itself.
@@ -198,6 +219,19 @@ def _check_code_slowly(request, user_id: int, code: str, lock: limits.Lock) -> C
     if limits.record_sign_in_failure(request, user.email, user, reason="security code").locked:
         return CodeCheck("locked", user=user)
     return CodeCheck(result, user=user)
+
+
+def decoy_code_tried(request, *, user_id: int | None, account: str) -> CodeCheck:
+    """A code entered at the code step of an unconfirmed password (ADR 0018): wrong, and
+    counted towards the account's lockout as a wrong code is, so the decoy cannot be told
+    from the real step by how it answers or when it locks. ``user_id``: the owner of the
+    email address typed, if there is one (told by email if the lock comes)."""
+    owner = User.objects.filter(pk=user_id).first() if user_id else None
+    if limits.record_sign_in_failure(
+        request, None, owner, reason="security code", account=account
+    ).locked:
+        return CodeCheck("locked", user=owner)
+    return CodeCheck("wrong", user=owner)
 
 
 def complete_sign_in(

@@ -103,6 +103,7 @@ def sign_in_with_app(request: HttpRequest) -> HttpResponse:
             account=noted["account"],
             device_id=noted.get("app"),
             code=form.cleaned_data["code"],
+            decoy=noted.get("decoy", False),
         )
         if check.outcome == "gone":
             response = redirect("accounts:sign_in")
@@ -124,7 +125,9 @@ def sign_in_with_app(request: HttpRequest) -> HttpResponse:
             "text_instead": "Call me with a code instead"
             if phone == "landline"
             else "Text me a code instead",
-            "phone": f"your {phone} ending {noted.get('ending', '')}",
+            "phone": "the phone on your NHS login"
+            if noted.get("watched")  # the same words after a wrong password (ADR 0018)
+            else f"your {phone} ending {noted.get('ending', '')}",
         },
         shared=True,  # names only the last 3 digits of the phone
     )
@@ -135,6 +138,13 @@ def text_code_instead(request: HttpRequest) -> HttpResponse:
     """ "Text me a code instead": send the code by text (or call) and go on to the code page,
     the pending sign-in moved from the app's step to the code's."""
     noted = pending.read(request, pending.APP)
+    if noted is not None and noted.get("decoy"):
+        # The code step of a wrong password from a watched address: as real, nothing sent.
+        response = HttpResponseRedirect(url("accounts:security_code"))
+        note = {k: v for k, v in noted.items() if k != "app"}
+        pending.keep(request, response, {**note, "device": None})
+        pending.forget(request, response, pending.APP)
+        return response
     user = None
     if noted is not None:
         user = User.objects.filter(pk=noted["user"], is_active=True).first()

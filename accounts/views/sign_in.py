@@ -22,6 +22,14 @@ from accounts.views.sign_up import resume_sign_up
 from core import audit
 from core.paths import url  # reversed once per process
 
+# What the code page says when the address is watched and a wrong password cannot be told
+# from a right one: the patient must learn to check their details if no code comes.
+WATCHED_SENT_TO = (
+    "If the email address and password you entered are right, we have sent a security code "
+    "to the phone on your NHS login. If no code comes in a few minutes, go back and check "
+    "your email address and password."
+)
+
 
 def _locked_message(minutes: int) -> str:
     return (
@@ -45,6 +53,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _locked_message(check.minutes))
         elif check.outcome == "wrong":
             form.add_error(None, "The email address or password is not right")
+        elif check.outcome == "unconfirmed":
+            return _decoy_code_step(request, check.user, form.cleaned_data["email"], next_url)
         else:
             user = check.user
             if not user.is_p0_complete:
@@ -61,6 +71,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 "kind": user.phone_kind,
                 "ending": user.phone_number[-3:],
             }
+            if check.lock.watched:  # the pages must look as they do after a wrong password
+                note["watched"] = True
             # An authenticator app's code instead of a text, unless the service asked for
             # what only a text or call can give (``Cd``; ADR 0016).
             texts_only = asked_for(request, next_url)[1] == DEVICE
@@ -83,6 +95,29 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         "app_asked": second_factor_asked == SHARED_KEY,
     }
     return page(request, "accounts/sign_in.jinja", context, shared=True)
+
+
+def _decoy_code_step(request, owner: User | None, email: str, next_url) -> HttpResponse:
+    """After a wrong password from a watched address: the step a right password leads to
+    (the app's if the email address's owner has one and may use it, else the code's), with
+    a note that says it is a decoy, and no code sent (ADR 0018)."""
+    note = {
+        "user": owner.pk if owner is not None else None,
+        "next": next_url,
+        "account": limits.account_key(User.objects.normalize_email(email)),
+        "kind": owner.phone_kind if owner is not None else User.PhoneKind.MOBILE,
+        "ending": "",
+        "watched": True,
+        "decoy": True,
+    }
+    texts_only = asked_for(request, next_url)[1] == DEVICE
+    if owner is not None and not texts_only and authenticator_app.app_id_for(owner):
+        response = HttpResponseRedirect(url("accounts:authenticator_app_sign_in"))
+        pending.keep(request, response, {**note, "app": None}, pending.APP)
+        return response
+    response = HttpResponseRedirect(url("accounts:security_code"))
+    pending.keep(request, response, {**note, "device": None})
+    return response
 
 
 def _pending_user(request, step: pending.Step = pending.CODE) -> User | None:
@@ -156,6 +191,7 @@ def security_code(request: HttpRequest) -> HttpResponse:
             account=noted["account"],
             device_id=noted.get("device"),
             code=form.cleaned_data["code"],
+            decoy=noted.get("decoy", False),
         )
         if check.outcome == "gone":
             return _back_to_sign_in(request)
@@ -168,7 +204,10 @@ def security_code(request: HttpRequest) -> HttpResponse:
         if check.outcome == "locked":
             return locked_page(request, noted, pending.CODE)
         form.add_error("code", CODE_ERRORS[check.outcome])
-    if noted["kind"] == User.PhoneKind.LANDLINE:
+    if noted.get("watched"):
+        # The same words after a right password and a wrong one (ADR 0018).
+        sent_to = WATCHED_SENT_TO
+    elif noted["kind"] == User.PhoneKind.LANDLINE:
         sent_to = (
             f"We are calling your landline ending {noted['ending']} "
             "to read out a 6-digit security code."
@@ -199,6 +238,16 @@ def security_code(request: HttpRequest) -> HttpResponse:
 @require_POST
 def resend_sign_in_code(request: HttpRequest) -> HttpResponse:
     noted = pending.read(request)
+    if noted is not None and noted.get("decoy"):
+        # As a real "send a new code" answers, without sending (ADR 0018).
+        response = resend_code(
+            request,
+            f"sign-in-code:decoy:{noted['account']}",
+            lambda: None,
+            "accounts:security_code",
+        )
+        pending.keep(request, response, noted)
+        return response
     user = _pending_user(request)
     if user is None:
         return _back_to_sign_in(request)

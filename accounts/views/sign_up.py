@@ -51,11 +51,13 @@ def create(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:home")
     form = CreateLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = limits.address_key(request)
-        if limits.SIGN_UPS_PER_ADDRESS.exceeded(address):
-            form.add_error(None, "Too many logins have been created from here. Try again later")
+        if not limits.may_start_sign_up(request, form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                "We have sent a code to this email address lately. Check your email, "
+                "or try again in an hour",
+            )
         else:
-            limits.SIGN_UPS_PER_ADDRESS.hit(address)
             email_code = sign_up.start_sign_up(
                 request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
             )
