@@ -7,12 +7,15 @@ from django.core import checks
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The RFC 9700 gates this provider meets (docs/connected-services.md, "RFC 9700"):
-# no implicit grant, no password grant, PKCE S256 only, no access token in a URL.
+# no implicit grant, no password grant, PKCE S256 only, no access token in a URL, tokens
+# hashed at rest.
 MET = {
     "oauth2_provider.W001",
     "oauth2_provider.W002",
     "oauth2_provider.W003",
     "oauth2_provider.W004",
+    "oauth2_provider.W006",
+    "oauth2_provider.E001",  # hashed tokens with a refresh grace period
 }
 
 
