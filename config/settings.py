@@ -515,6 +515,18 @@ OAUTH2_PROVIDER.update(
         # Rotation with reuse detection: a refresh token used twice revokes its whole family.
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+        # RFC 9700 (OAuth 2.0 Security BCP), `check --deploy` W001-W004 and W006 (ADR 0037):
+        # no implicit or password grant, PKCE S256 only (the authorization endpoint refuses
+        # "plain" first, connected_services.authorization), access tokens never in a URL
+        # (/userinfo refuses them itself).
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+        "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+        # W006: access and refresh tokens are kept only as their SHA-256 (``token_checksum``,
+        # what every look-up already used); the ``token`` column stays empty. Needs the
+        # grace period above to be 0 (DOT's check E001).
+        "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
         # https only; plain http is allowed for loopback relying parties outside production
         # (the demo connected service), see connected_services.models.check_redirect_uri.
         "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],

@@ -24,7 +24,10 @@ MAX_LIFETIME_SECONDS = 3600 + 60
 
 
 class AssertionError_(Exception):
-    """The assertion is not acceptable; the token endpoint answers ``invalid_client``."""
+    """The assertion is not acceptable; the token endpoint answers ``invalid_client`` with
+    the message as ``error_description``. Messages raised before the signature is checked
+    describe only the assertion's shape and whether the client is registered (client ids
+    are public); the signed claims are described only once the signature holds."""
 
 
 def token_endpoint_url() -> str:
@@ -50,8 +53,10 @@ def verify(token: str, *, client_id: str | None = None, find_service=None) -> Se
     if client_id is not None and client_id != issuer:
         raise AssertionError_("client_id does not match the assertion")
     service = (find_service or rows.service_by_client_id)(issuer)
-    if service is None or service.client_type != Service.CLIENT_CONFIDENTIAL:
+    if service is None:
         raise AssertionError_("unknown client")
+    if service.client_type != Service.CLIENT_CONFIDENTIAL:
+        raise AssertionError_("client is not registered for private_key_jwt")
     try:
         jose.verify(header, signing_input, signature, service.public_jwk_set(), ALGORITHMS)
     except jose.InvalidJWS as error:

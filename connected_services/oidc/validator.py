@@ -5,6 +5,10 @@
 - the vector satisfied at sign-in (``vot``) and ``auth_time`` are stored with the code and the
   tokens and put in every ID token, on code exchange and on refresh;
 - a code used twice revokes everything the first use issued;
+- every refusal at ``/token`` and ``/revoke`` says which check failed
+  (``error_description``): the checks raise oauthlib's own error with a description, which
+  oauthlib's endpoints catch and answer with (docs/connected-services.md, "Errors", lists the
+  descriptions and why each is safe to tell);
 - ID tokens signed RS512 (or RS256 if the service asks) with the provider's current key.
 """
 
@@ -20,12 +24,26 @@ from oauth2_provider.models import refresh_token_expire_timedelta
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 
 from connected_services import claims as claim_rules
 from connected_services.models import AccessToken, Grant, RefreshToken, Service
 from connected_services.oidc import client_assertion, jose, keys, rows
 
 GRANT_TYPES = ("authorization_code", "refresh_token")
+JWT_BEARER = client_assertion.JWT_BEARER
+# The loser of two requests racing with one refresh token (ADR 0035): its family survives.
+RACE_LOST = "refresh token already used"
+
+
+def _invalid_client(request, description: str) -> errors.InvalidClientError:
+    """``invalid_client`` saying which check failed (raised by the caller; oauthlib's
+    endpoints catch it and answer with it)."""
+    return errors.InvalidClientError(description=description, request=request)
+
+
+def _invalid_grant(request, description: str) -> errors.InvalidGrantError:
+    return errors.InvalidGrantError(description=description, request=request)
 
 
 def trustmark_url() -> str:
@@ -53,11 +71,20 @@ class NHSLoginValidator(OAuth2Validator):
         return True
 
     def authenticate_client(self, request, *args, **kwargs):
+        """``private_key_jwt`` only; anything else is ``invalid_client`` with the reason."""
         body = self._body(request)
+        if request.headers.get("Authorization"):
+            raise _invalid_client(request, "use private_key_jwt, not the Authorization header")
+        if body.get("client_secret"):
+            raise _invalid_client(request, "use private_key_jwt, not a client_secret")
+        if "client_assertion" not in body and "client_assertion_type" not in body:
+            if request.client_id and request.client is None:
+                raise _invalid_client(request, "unknown client")
+            raise _invalid_client(request, "client authentication is required: private_key_jwt")
         if body.get("client_assertion_type") != client_assertion.JWT_BEARER:
-            return False
+            raise _invalid_client(request, f"client_assertion_type must be {JWT_BEARER}")
         if not body.get("client_assertion"):
-            return False
+            raise _invalid_client(request, "client_assertion is missing")
         find_service = None
         if body.get("grant_type") == "refresh_token" and body.get("refresh_token"):
             find_service = self._service_and_refresh_token(body["refresh_token"], request)
@@ -68,8 +95,7 @@ class NHSLoginValidator(OAuth2Validator):
                 find_service=find_service,
             )
         except client_assertion.AssertionError_ as error:
-            request.client_authentication_error = str(error)
-            return False
+            raise _invalid_client(request, str(error)) from error
         request.client = service
         request.client_id = service.client_id
         return True
@@ -91,15 +117,25 @@ class NHSLoginValidator(OAuth2Validator):
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         """A public client (opt-in): known, public, and (checked by oauthlib) using PKCE."""
         if self._load_application(client_id, request) is None:
-            return False
-        return request.client.client_type == Service.CLIENT_PUBLIC
+            raise _invalid_client(request, "unknown client")
+        if request.client.client_type != Service.CLIENT_PUBLIC:
+            raise _invalid_client(request, "client authentication is required: private_key_jwt")
+        return True
 
     def is_pkce_required(self, client_id, request):
         client = request.client or Service.objects.filter(client_id=client_id).first()
         return client is not None and client.client_type == Service.CLIENT_PUBLIC
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
-        return grant_type in GRANT_TYPES and client.is_live
+        if grant_type not in GRANT_TYPES:
+            raise errors.UnauthorizedClientError(
+                description="use authorization_code or refresh_token", request=request
+            )
+        if not client.is_live:
+            raise errors.UnauthorizedClientError(
+                description="this service is not live", request=request
+            )
+        return True
 
     # -- codes ------------------------------------------------------------------------------
 
@@ -125,16 +161,37 @@ class NHSLoginValidator(OAuth2Validator):
         return grant.scope.split() if grant else []
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *a, **k):
+        """RFC 6749 section 5.2: another redirect URI than the code's is an invalid grant
+        (oauthlib's own answer would be ``invalid_request``)."""
         grant = self._grant(code, request, client)
-        return grant is not None and grant.redirect_uri_allowed(redirect_uri)
+        if grant is None or not grant.redirect_uri_allowed(redirect_uri):
+            raise _invalid_grant(request, "redirect_uri does not match the authorization request")
+        return True
 
     def get_code_challenge(self, code, request):
         grant = self._grant(code, request, request.client)
-        return (grant.code_challenge or None) if grant else None
+        challenge = (grant.code_challenge or None) if grant else None
+        if challenge is None and request.code_verifier is not None:
+            # RFC 9700 section 2.1.1: a code_verifier for a code issued without a challenge
+            # is refused, so PKCE cannot be downgraded by leaving the challenge out.
+            raise _invalid_grant(
+                request, "code_verifier was sent but the authorization request had no challenge"
+            )
+        return challenge
 
     def get_code_challenge_method(self, code, request):
+        """The code's challenge method (S256: the authorization endpoint refuses others).
+
+        oauthlib calls this only when a verifier was sent, then compares the two and answers
+        a mismatch with a bare ``invalid_grant``; comparing here first lets the answer say so.
+        """
         grant = self._grant(code, request, request.client)
-        return (grant.code_challenge_method or None) if grant else None
+        method = (grant.code_challenge_method or None) if grant else None
+        if method != "S256":
+            raise _invalid_grant(request, "the code_challenge_method of this code is not S256")
+        if not code_challenge_method_s256(request.code_verifier, grant.code_challenge):
+            raise _invalid_grant(request, "code_verifier does not match the code_challenge")
+        return method
 
     def _check_and_set_request_resource(self, request):
         grant = getattr(request, "grant_instance", None)
@@ -146,13 +203,19 @@ class NHSLoginValidator(OAuth2Validator):
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         grant = self._grant(code, request, client)
         if grant is None:
-            return False
+            # Unknown, or another client's: the same answer, so neither is revealed.
+            raise _invalid_grant(request, "authorization code not known")
         if grant.used_at is not None:
             # A second use: revoke what the first use issued (RFC 6749 section 4.1.2).
             revoke_issued_from(grant)
-            return False
-        if grant.is_expired() or not grant.user.is_active:
-            return False
+            raise _invalid_grant(
+                request, "authorization code already used: the tokens it gave are revoked"
+            )
+        if grant.is_expired():
+            raise _invalid_grant(request, "authorization code expired")
+        if not grant.user.is_active:
+            # Why (a suspended or deleted login) is not the service's to learn here.
+            raise _invalid_grant(request, "authorization code no longer valid")
         request.scopes = grant.scope.split(" ")
         request.user = grant.user
         request.nonce = grant.nonce or None
@@ -167,7 +230,7 @@ class NHSLoginValidator(OAuth2Validator):
             code=code, application=request.client, used_at__isnull=True
         ).update(used_at=timezone.now())
         if not used:
-            raise errors.InvalidGrantError(request=request)
+            raise _invalid_grant(request, "authorization code already used")
 
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
         return getattr(request, "nonce", None)
@@ -186,20 +249,28 @@ class NHSLoginValidator(OAuth2Validator):
             rt = preloaded[1]
         else:
             rt = rows.refresh_token(hashlib.sha256(refresh_token.encode()).hexdigest())
-        if rt is None:
-            return False
+        if rt is None or rt.application_id != client.pk:
+            if rt is not None and rt.revoked is not None and rt.token_family:
+                RefreshToken.revoke_family(rt.token_family)  # a stolen, rotated-out token
+            # Unknown, or another client's: the same answer, so neither is revealed.
+            raise _invalid_grant(request, "refresh token not known")
         if rt.revoked is not None:
             # Reuse of a rotated (or revoked) token: revoke the family (reuse protection).
             if rt.token_family:
                 RefreshToken.revoke_family(rt.token_family)
-            return False
+            raise _invalid_grant(
+                request,
+                "refresh token already used or revoked: every token from that sign-in is revoked",
+            )
         if rt.access_token is None:
-            return False  # an orphan: its access token was revoked out of band
+            # An orphan: its access token was revoked out of band (/revoke, consent withdrawn).
+            raise _invalid_grant(request, "refresh token revoked")
         lifetime = refresh_token_expire_timedelta()
         if lifetime and rt.access_token.expires + lifetime <= timezone.now():
-            return False
-        if rt.application_id != client.pk or not rt.user.is_active:
-            return False  # another client's token, or a suspended patient
+            raise _invalid_grant(request, "refresh token expired")
+        if not rt.user.is_active:
+            # Why (a suspended or deleted login) is not the service's to learn here.
+            raise _invalid_grant(request, "refresh token no longer valid")
         request.user = rt.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = rt
@@ -235,7 +306,7 @@ class NHSLoginValidator(OAuth2Validator):
             request, token["refresh_token"], None, previous, make=rows.unsaved
         )
         if not rows.rotate_in_one_statement(previous, access_token, refresh_token, now):
-            raise errors.InvalidGrantError(request=request)
+            raise _invalid_grant(request, RACE_LOST)
 
     @staticmethod
     def _expires(token, now):
@@ -255,7 +326,7 @@ class NHSLoginValidator(OAuth2Validator):
             return super()._save_bearer_token(token, request, *args, **kwargs)
         now = timezone.now()
         if not rows.claim_refresh_token(previous.pk, previous.access_token_id, now):
-            raise errors.InvalidGrantError(request=request)
+            raise _invalid_grant(request, RACE_LOST)
         request.resource = []
         access_token = self._create_access_token(
             self._expires(token, now), request, token, source_refresh_token=previous
@@ -304,6 +375,12 @@ class NHSLoginValidator(OAuth2Validator):
         refresh_token = make(RefreshToken, values) if make else RefreshToken(**values)
         self._set_token_value(refresh_token, refresh_token_code)
         return refresh_token
+
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
+        """oauthlib asks only when a refresh asks for a scope the sign-in did not grant."""
+        raise errors.InvalidScopeError(
+            description="scope asks for more than the sign-in granted", request=request
+        )
 
     # -- ID tokens --------------------------------------------------------------------------
 

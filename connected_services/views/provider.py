@@ -251,6 +251,51 @@ def _token_error(error: str, description: str, status: int = 400) -> HttpRespons
     )
 
 
+# What an error answer from /token or /revoke says when the check that failed gave no
+# description (a safety net: every check in connected_services.oidc gives one).
+GENERIC_DESCRIPTIONS = {
+    "invalid_request": "the request is missing a parameter or repeats one",
+    "invalid_client": "client authentication failed",
+    "invalid_grant": "the code or refresh token is not valid",
+    "unauthorized_client": "this client may not use this grant",
+    "unsupported_grant_type": "use authorization_code or refresh_token",
+    "invalid_scope": "the scope is not valid",
+    "unsupported_token_type": "the token type is not supported",
+}
+
+
+def _oauth_response(request, headers: dict, body: str, status: int) -> HttpResponse:
+    """oauthlib's answer as a response, with the error rules of INTERFACE.md.
+
+    RFC 6749 section 5.2: ``invalid_client`` is 401, and challenges with the scheme the client
+    used: ``Basic`` for an Authorization: Basic header, none at all for credentials in the
+    body (``client_assertion``). oauthlib gives every 401 a ``Bearer`` challenge, which
+    clients such as openid-client take for a resource server's answer and so hide the error.
+    Every error carries an ``error_description``."""
+    if status >= 400:
+        body = _with_description(body)
+    response = HttpResponse(body or "", status=status, content_type="application/json")
+    for name, value in headers.items():
+        if name.lower() not in ("content-type", "www-authenticate"):
+            response[name] = value
+    if status == 401:
+        scheme = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
+        if scheme.lower() == "basic":
+            response["WWW-Authenticate"] = f'Basic realm="{_issuer()}"'
+    return _no_store(response)
+
+
+def _with_description(body: str) -> str:
+    try:
+        error = json.loads(body or "{}")
+    except ValueError:
+        return body
+    if isinstance(error, dict) and error.get("error") and not error.get("error_description"):
+        error["error_description"] = GENERIC_DESCRIPTIONS.get(error["error"], error["error"])
+        return json.dumps(error)
+    return body
+
+
 @lean_endpoint
 @csrf_exempt
 @require_POST
@@ -260,16 +305,9 @@ def token(request: HttpRequest) -> HttpResponse:
     if not grant_type:
         return _token_error("invalid_request", "grant_type is required")
     if grant_type not in ("authorization_code", "refresh_token"):
-        return _token_error("unsupported_grant_type", "Use authorization_code or refresh_token")
+        return _token_error("unsupported_grant_type", "use authorization_code or refresh_token")
     _uri, headers, body, status = token_endpoint_core().create_token_response(request)
-    if status == 400 and "Mismatching redirect URI" in body:
-        # RFC 6749 section 5.2: a code used with another redirect URI is an invalid grant.
-        return _token_error("invalid_grant", "redirect_uri does not match the code")
-    response = HttpResponse(body, status=status, content_type="application/json")
-    for name, value in headers.items():
-        if name.lower() != "content-type":
-            response[name] = value
-    return _no_store(response)
+    return _oauth_response(request, headers, body, status)
 
 
 def _bearer_error(error: str, status: int, description: str = "") -> HttpResponse:
@@ -285,6 +323,13 @@ def _bearer_error(error: str, status: int, description: str = "") -> HttpRespons
 
 
 def _bearer_token(request) -> tuple[str | None, HttpResponse | None]:
+    if "access_token" in request.GET:
+        # RFC 9700 section 4.3.2: a token in a URL ends up in logs and browser history, so it
+        # is never accepted there, not even beside a good header (DOT's setting
+        # COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT says the same for its own views).
+        return None, _bearer_error(
+            "invalid_request", 400, "Send the access token in the Authorization header, not the URL"
+        )
     header = request.META.get("HTTP_AUTHORIZATION", "")
     in_body = request.method == "POST" and "access_token" in request.POST
     if header and in_body:
@@ -354,11 +399,7 @@ def _patch_metadata(request, user, service, scopes) -> HttpResponse:
 def revoke(request: HttpRequest) -> HttpResponse:
     """Token revocation (RFC 7009), with the same client authentication as /token."""
     _uri, headers, body, status = oauthlib_core().create_revocation_response(request)
-    response = HttpResponse(body or "", status=status, content_type="application/json")
-    for name, value in headers.items():
-        if name.lower() != "content-type":
-            response[name] = value
-    return _no_store(response)
+    return _oauth_response(request, headers, body, status)
 
 
 @csrf_exempt

@@ -123,3 +123,12 @@ def test_id_tokens_signed_here_verify_with_jwcrypto(rp_key):
     checked = jjwt.JWT(jwt=token, key=public, algs=["RS512"], check_claims=False)
     assert json.loads(checked.claims) == {"sub": "x", "n": 1}
     assert json.loads(checked.header) == {"typ": "JWT", "alg": "RS512", "kid": "k1"}
+
+
+def test_a_public_clients_assertion_is_refused_even_with_its_old_key(service, rp_key):
+    """A service switched to public keeps its key text, but it no longer authenticates."""
+    from connected_services.models import Service
+
+    Service.objects.filter(pk=service.pk).update(client_type=Service.CLIENT_PUBLIC)
+    with pytest.raises(client_assertion.AssertionError_, match="not registered for private_key"):
+        client_assertion.verify(_signed(_claims(service), rp_key))
