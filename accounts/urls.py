@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import views
-from accounts.views import authenticator_app, passkeys
+from accounts.views import authenticator_app, passkeys, proofing_notice
 
 app_name = "accounts"
 
@@ -22,6 +22,9 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("password/forgotten/", views.password_forgotten, name="password_forgotten"),
     path("password/reset/<str:uidb64>/<str:token>/", views.password_reset, name="password_reset"),
+    # "If this was not you", from the email sent after any P9 (signed out is fine)
+    path("not-you/", proofing_notice.not_you, name="not_you"),
+    path("not-you/done/", proofing_notice.not_you_done, name="not_you_done"),
     # Passkeys: the settings page and the sign-in with a passkey (accounts/views/passkeys.py)
     *passkeys.urlpatterns,
     # An authenticator app: settings and the sign-in step (accounts/views/authenticator_app.py)
