@@ -54,10 +54,10 @@ AUTHENTICATOR_APP_REMOVED = register(
 SIGNED_IN_WITH_APP = register(
     "sign_in.authenticator_app", "You signed in with a code from your authenticator app"
 )
-# "If this was not you" after any P9 (accounts.services.proofing_notice, ADR 0018). The
-# ``identity.`` ones are kept, unlinked, if the login is deleted (ADR 0014).
+# "If this was not you" after any P9 (accounts.services.proofing_notice, ADR 0018). Only the
+# dispute itself is an identity fact, kept (unlinked) if the login is deleted (ADR 0014).
 PROOFING_NOTICE_SENT = register(
-    "identity.proofing_notice_sent",
+    "account.proofing_notice_sent",
     "We emailed you to check it was you who proved who you are",
 )
 PROOFING_DISPUTED = register(
@@ -65,7 +65,7 @@ PROOFING_DISPUTED = register(
     "You told us it was not you who proved who you are, so we took back your level of proof",
 )
 PROOFING_NOTICE_REFUSED = register(
-    "identity.proofing_notice_refused",
+    "account.proofing_notice_refused",
     "Someone used an old or wrong link from our email",
     visible_to_patient=False,
 )

@@ -1,4 +1,4 @@
-""" "If this was not you": the email sent each time a login reaches P9, and what its link does.
+"""The "If this was not you" notice: the email sent after any P9, and what its link does.
 
 Every P9 route goes through ``accounts.services.set_proofing_level``, which calls
 ``send_notice`` in its own transaction: the email goes after the commit, or not at all. The

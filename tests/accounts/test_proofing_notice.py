@@ -1,4 +1,4 @@
-""" "If this was not you": the email after any P9, and the page its link opens (ADR 0018)."""
+"""The "If this was not you" notice: the email after any P9 and its page (ADR 0018)."""
 
 import datetime
 import re
@@ -392,7 +392,7 @@ def test_a_token_works_once(commit, proved):
     response = commit(again.post, PAGE)
     assert response.status_code == 400
     assert_nothing_changed(proved, level="P9", cases=1)
-    refused = AuditEvent.objects.filter(event="identity.proofing_notice_refused").latest("id")
+    refused = AuditEvent.objects.filter(event="account.proofing_notice_refused").latest("id")
     assert refused.details["reason"] == "used" and refused.user_id == proved.pk
 
 
@@ -405,7 +405,7 @@ def test_an_expired_token_changes_nothing(commit, proved, monkeypatch):
     assert page.status_code == 400 and "This link does not work" in page.content.decode()
     assert commit(client.post, PAGE).status_code == 400
     assert_nothing_changed(proved)
-    refused = AuditEvent.objects.get(event="identity.proofing_notice_refused")
+    refused = AuditEvent.objects.get(event="account.proofing_notice_refused")
     assert refused.details["reason"] == "expired"
 
 
