@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.models import AuthenticatorApp, BackupCodes
+from accounts.models import AuthenticatorApp, BackupCodes, SupportCase
 from accounts.services.staff_sign_in import METHODS, check_staff_sign_in, send_staff_code
 
 # One answer to every failure, so a right password is never told from a wrong one.
@@ -114,6 +114,34 @@ class BackupCodesAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     fields = ["user", "name", "confirmed", "codes_left", "created_at", "last_used_at"]
     readonly_fields = ["user", "codes_left", "created_at", "last_used_at"]
+@admin.register(SupportCase)
+class SupportCaseAdmin(admin.ModelAdmin):
+    """Cases for the support team, for superusers only and read-only for now: the support
+    desk (its own issue) will add the role, the search and the actions that close a case."""
+
+    list_display = ("created_at", "kind", "status", "login", "level_before", "route_disputed")
+    list_filter = ("kind", "status")
+    ordering = ("-created_at",)
+    readonly_fields = (
+        "created_at",
+        "kind",
+        "status",
+        "login",
+        "level_before",
+        "route_disputed",
+        "closed_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="NHS login")
+    def login(self, case):
+        return str(case.user) if case.user_id else "Deleted login"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False
@@ -121,3 +149,8 @@ class BackupCodesAdmin(admin.ModelAdmin):
     @admin.display(description="Codes left")
     def codes_left(self, device):
         return device.codes.count()
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -65,3 +65,31 @@ SIGNED_IN_WITH_APP = register(
 BACKUP_CODES_ISSUED = register(
     "staff.backup_codes_issued", "New backup codes were made for signing in to the admin"
 )
+# "If this was not you" after any P9 (accounts.services.proofing_notice, ADR 0018). Only the
+# dispute itself is an identity fact, kept (unlinked) if the login is deleted (ADR 0014).
+PROOFING_NOTICE_SENT = register(
+    "account.proofing_notice_sent",
+    "We emailed you to check it was you who proved who you are",
+)
+PROOFING_DISPUTED = register(
+    "identity.proofing_disputed",
+    "You told us it was not you who proved who you are, so we took back your level of proof",
+)
+PROOFING_NOTICE_REFUSED = register(
+    "account.proofing_notice_refused",
+    "Someone used an old or wrong link from our email",
+    visible_to_patient=False,
+)
+SIGNED_OUT_EVERYWHERE = register(
+    "sign_out.everywhere", "We signed you out of NHS login on all your devices"
+)
+SIGNED_OUT_OF_SERVICES = register(
+    "sign_out.services", "We told the services you use to sign you out"
+)
+PASSWORD_CANCELLED = register(
+    "account.password_cancelled", "We cancelled your password. Choose a new one to sign in"
+)
+PASSKEYS_REMOVED = register("passkey.removed_all", "We removed your passkeys")
+SUPPORT_CASE_OPENED = register(
+    "support.case_opened", "We asked our support team to look into your NHS login"
+)

@@ -179,3 +179,40 @@ LOGIN_DELETED = register(
         ),
     )
 )
+# After any P9, by any route (accounts.services.proofing_notice, ADR 0018).
+PROOFING_NOTICE = register(
+    Message(
+        "accounts.proofing_notice",
+        "email",
+        subject="You have proved who you are to a high level",
+        body=(
+            "You have proved who you are to a high level with your NHS login.\n\n"
+            "When: ((when))\n"
+            "How: ((how))\n\n"
+            "This means services you use with NHS login can now show you health information, "
+            "such as your GP record.\n\n"
+            "If this was you, you do not need to do anything.\n\n"
+            "If this was not you, tell us now at ((not_you_url))\n\n"
+            "The link works once and stops working after ((days)) days."
+        ),
+    )
+)
+PROOFING_DISPUTED = register(
+    Message(
+        "accounts.proofing_disputed",
+        "email",
+        subject="We have taken back the high level of proof on your NHS login",
+        body=(
+            "You told us that you did not prove who you are on ((when)). So we have:\n\n"
+            "- taken your NHS login back to a low level of proof\n"
+            "- signed you out of NHS login on all your devices\n"
+            "- told the services you use with NHS login to sign you out\n"
+            "- cancelled your password\n"
+            "- asked our support team to look into it\n\n"
+            "What to do next:\n\n"
+            "1. Choose a new password at ((reset_url))\n"
+            "2. If you need to, prove who you are again when you next sign in.\n\n"
+            "If you did not ask us to do this, contact us straight away."
+        ),
+    )
+)

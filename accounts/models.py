@@ -585,3 +585,68 @@ class BackupCode(models.Model):
     @staticmethod
     def hash_code(code: str) -> str:
         return blind_index(BackupCode.normalise(code), "staff-backup-code")
+class ProofingNotice(models.Model):
+    """The "If this was not you" link in the email sent each time a login reaches P9
+    (``accounts.services.proofing_notice``, ADR 0052).
+
+    The link carries a random token; only its keyed hash is kept, so a database reader cannot
+    use a live link. It works once (``used_at``) and until ``expires_at``
+    (``PROOFING_NOTICE_DAYS``). ``route`` is how the level was proved, in the words of
+    ``set_proofing_level``.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="proofing_notices")
+    token_hash = models.CharField(max_length=64, unique=True)
+    route = models.CharField(max_length=40)
+    proved_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proved_at"]
+
+    def __str__(self):
+        return f"Proofing notice {self.pk}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return blind_index(token, "proofing-notice")
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and timezone.now() < self.expires_at
+
+
+class SupportCase(models.Model):
+    """Something the support team must look into about a login.
+
+    Opened by the service, never typed in by a visitor. A "proofing disputed" case is opened
+    when the owner of a login says they did not prove who they are ("If this was not you");
+    while it is open, the login may not be fast-tracked to P9 (``proofing_hold``). The login
+    is ``SET_NULL`` so the case outlives a deleted login, as the identity audit does (ADR 0014).
+    """
+
+    class Kind(models.TextChoices):
+        PROOFING_DISPUTED = "proofing_disputed", "Proofing disputed"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="support_cases"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # What was disputed: the level the login had and how it was proved (no personal data).
+    level_before = models.CharField(max_length=2, blank=True)
+    route_disputed = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "kind", "status"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display().lower()})"

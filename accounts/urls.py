@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import views
-from accounts.views import authenticator_app, passkeys
+from accounts.views import authenticator_app, passkeys, proofing_notice
 
 app_name = "accounts"
 
@@ -24,6 +24,9 @@ urlpatterns = [
     # The link in the email; it moves the token into the session and goes on to the next page.
     path("password/reset/<str:uidb64>/<str:token>/", views.password_reset, name="password_reset"),
     path("password/reset/new-password/", views.new_password, name="new_password"),
+    # "If this was not you", from the email sent after any P9 (signed out is fine)
+    path("not-you/", proofing_notice.not_you, name="not_you"),
+    path("not-you/done/", proofing_notice.not_you_done, name="not_you_done"),
     # Passkeys: the settings page and the sign-in with a passkey (accounts/views/passkeys.py)
     *passkeys.urlpatterns,
     # An authenticator app: settings and the sign-in step (accounts/views/authenticator_app.py)

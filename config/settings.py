@@ -342,6 +342,8 @@ OAUTH2_PROVIDER = {
 
 # Proofing
 P9_MINIMUM_AGE = env.integer("P9_MINIMUM_AGE", 11, minimum=0)
+# How long the "If this was not you" link in the email sent after any P9 works (days; ADR 0018).
+PROOFING_NOTICE_DAYS = env.integer("PROOFING_NOTICE_DAYS", 30, minimum=1)
 
 # GP online registration details (issue 5, verification/gp_online): how long new details last,
 # and how many wrong tries a patient gets per hour, per account and per address.

@@ -347,6 +347,8 @@ class LogoutNotice(models.Model):
         SUSPENDED = "suspended", "Account suspended"
         DELETED = "deleted", "Account deleted"
         CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+        # The owner said they did not prove who they are to P9 ("If this was not you").
+        PROOFING_DISPUTED = "proofing_disputed", "Proofing disputed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service = models.ForeignKey(Service, on_delete=models.CASCADE)

@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from connected_services import events
-from connected_services.models import AccessToken, Consent, LogoutNotice, RefreshToken, Service
+from connected_services.models import (
+    AccessToken,
+    Consent,
+    Grant,
+    LogoutNotice,
+    RefreshToken,
+    Service,
+)
 from core import audit
 
 
@@ -70,6 +77,25 @@ def revoke_tokens(user: User, service: Service) -> None:
         revoked=now, access_token=None
     )
     AccessToken.objects.filter(user=user, application=service).delete()
+
+
+@transaction.atomic
+def sign_out_of_every_service(user: User, reason: str) -> list[LogoutNotice]:
+    """Sign the patient out of every connected service, as deleting the login does but
+    keeping the login: each service that holds live tokens or the patient's consent
+    (``services_used_by``) is sent a back-channel logout where it registered for one, and
+    every token and unused authorization code is revoked, so nothing issued before can be
+    used or refreshed. Consents stay (they are the patient's choices). Returns the notices."""
+    notices = queue_backchannel_logout(user, reason, list(services_used_by(user)))
+    live_refresh = RefreshToken.objects.filter(user=user, revoked__isnull=True)
+    holding = Service.objects.filter(
+        Q(pk__in=live_refresh.values("application_id"))
+        | Q(pk__in=AccessToken.objects.filter(user=user).values("application_id"))
+    )
+    for service in holding:
+        revoke_tokens(user, service)
+    Grant.objects.filter(user=user).delete()
+    return notices
 
 
 def services_signed_in_to(user: User):

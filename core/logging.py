@@ -11,6 +11,8 @@ _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)"), "[number]"),
     (re.compile(r"(?<![\w])(\+44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}(?!\d)"), "[phone]"),
+    # The "If this was not you" link's single-use token (accounts.views.proofing_notice).
+    (re.compile(r"([?&]token=)[^&\s\"']+"), r"\1[token]"),
 ]
 
 

@@ -85,7 +85,7 @@ def test_the_migration_hashes_the_static_tokens_staff_already_have(client):
     from django.apps import apps
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-    migration = importlib.import_module("accounts.migrations.0007_backup_codes_hashed")
+    migration = importlib.import_module("accounts.migrations.0006_backup_codes_hashed")
     user = UserFactory(is_staff=True, is_superuser=True)
     static = StaticDevice.objects.create(user=user, name="Practice backup codes")
     StaticToken.objects.create(device=static, token="plain1234")

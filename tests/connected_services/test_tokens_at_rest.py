@@ -54,7 +54,7 @@ def test_tokens_issued_before_keep_working_once_their_plain_text_is_forgotten(rp
     assert token["access_token"] in _every_value_in(AccessToken)
 
     migration = importlib.import_module(
-        "connected_services.migrations.0002_forget_plaintext_tokens"
+        "connected_services.migrations.0003_forget_plaintext_tokens"
     )
     migration.forget_plaintext_tokens(apps, None)
 

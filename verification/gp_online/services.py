@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ProofingLevel, User
-from accounts.services import set_proofing_level
+from accounts.services import proofing_hold, set_proofing_level
 from core import audit
 from core.ratelimit import Limit
 from verification.ages import old_enough_for_p9
@@ -305,8 +305,11 @@ def fast_track_offer(user) -> FastTrackOffer | None:
 
     A P5 patient, old enough, whose practice holds current online registration details for
     them (same NHS number) and whose verified mobile equals the mobile on their GP record.
+    Never while the owner's "this was not me" about an earlier P9 is open (``proofing_hold``).
     """
     if not user.is_authenticated or user.proofing_level != ProofingLevel.P5:
+        return None
+    if proofing_hold(user):
         return None
     if not (user.phone_verified and user.phone_kind == User.PhoneKind.MOBILE and user.phone_number):
         return None

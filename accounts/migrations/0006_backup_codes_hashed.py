@@ -41,7 +41,7 @@ def keep_codes_hashed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_authenticator_app'),
+        ('accounts', '0005_proofing_notice_and_support_case'),
         ('otp_static', '0003_add_timestamps'),
     ]
 

@@ -14,7 +14,7 @@ def forget_plaintext_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("connected_services", "0001_services_tokens_consents_keys")]
+    dependencies = [("connected_services", "0002_logout_reason_proofing_disputed")]
 
     operations = [
         migrations.RunPython(forget_plaintext_tokens, migrations.RunPython.noop, elidable=True)
