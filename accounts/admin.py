@@ -99,7 +99,7 @@ class StaffAdminSite(OTPAdminSite):
         return super().has_permission(request) and not isinstance(device, AuthenticatorApp)
 
 
-# Backup codes are kept hashed (BackupCodes, ADR 0018): django-otp's static tokens, which an
+# Backup codes are kept hashed (BackupCodes, ADR 0060): django-otp's static tokens, which an
 # admin form would let staff type in plain text, are not offered. New codes come from
 # ``manage.py issue_backup_codes``.
 if admin.site.is_registered(StaticDevice):

@@ -65,7 +65,7 @@ SIGNED_IN_WITH_APP = register(
 BACKUP_CODES_ISSUED = register(
     "staff.backup_codes_issued", "New backup codes were made for signing in to the admin"
 )
-# "If this was not you" after any P9 (accounts.services.proofing_notice, ADR 0018). Only the
+# "If this was not you" after any P9 (accounts.services.proofing_notice, ADR 0047). Only the
 # dispute itself is an identity fact, kept (unlinked) if the login is deleted (ADR 0014).
 PROOFING_NOTICE_SENT = register(
     "account.proofing_notice_sent",

@@ -179,7 +179,7 @@ LOGIN_DELETED = register(
         ),
     )
 )
-# After any P9, by any route (accounts.services.proofing_notice, ADR 0018).
+# After any P9, by any route (accounts.services.proofing_notice, ADR 0047).
 PROOFING_NOTICE = register(
     Message(
         "accounts.proofing_notice",

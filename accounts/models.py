@@ -524,7 +524,7 @@ class AuthenticatorApp(ThrottlingMixin, TimestampMixin, Device):
 class BackupCodes(ThrottlingMixin, TimestampMixin, Device):
     """A staff member's backup codes for the admin's second factor, kept only as keyed
     hashes (``BackupCode``): django-otp's ``StaticDevice`` keeps its tokens in plain text, so
-    anyone who could read the table could sign in as staff with them (ADR 0018).
+    anyone who could read the table could sign in as staff with them (ADR 0060).
 
     A django-otp ``Device`` (its documented extension point), so the admin's sign-in form
     lists it and checks a code with ``verify_token``, as it did ``StaticDevice``. Codes are

@@ -1,5 +1,5 @@
 """A password validator for Django's ``AUTH_PASSWORD_VALIDATORS``: refuse passwords that
-lists from breaches make easy to guess (ADR 0018).
+lists from breaches make easy to guess (ADR 0060).
 
 zxcvbn estimates how many guesses a password needs, using frequency lists that ship inside
 the package (passwords from breaches, English words, names, surnames, TV and film words), and

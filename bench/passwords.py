@@ -1,4 +1,4 @@
-"""Benchmark: what the guessable-password check (ADR 0018) costs a sign-up, a reset or a change.
+"""Benchmark: what the guessable-password check (ADR 0060) costs a sign-up, a reset or a change.
 
     .venv/bin/python bench/passwords.py
 

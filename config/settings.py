@@ -212,7 +212,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Passwords that lists from breaches make easy to guess (Passw0rd!, Summer2024!), judged
-    # offline by zxcvbn: ADR 0018. 3 is about 10^8 guesses or more.
+    # offline by zxcvbn: ADR 0060. 3 is about 10^8 guesses or more.
     {
         "NAME": "accounts.password_validation.GuessablePasswordValidator",
         "OPTIONS": {"min_score": PASSWORD_MIN_SCORE},
@@ -342,7 +342,7 @@ OAUTH2_PROVIDER = {
 
 # Proofing
 P9_MINIMUM_AGE = env.integer("P9_MINIMUM_AGE", 11, minimum=0)
-# How long the "If this was not you" link in the email sent after any P9 works (days; ADR 0018).
+# How long the "If this was not you" link in the email sent after any P9 works (days; ADR 0047).
 PROOFING_NOTICE_DAYS = env.integer("PROOFING_NOTICE_DAYS", 30, minimum=1)
 
 # GP online registration details (issue 5, verification/gp_online): how long new details last,

@@ -1,4 +1,4 @@
-"""gunicorn's access log without the secret in a password reset link (ADR 0018).
+"""gunicorn's access log without the secret in a password reset link (ADR 0060).
 
 The reset link (``/account/password/reset/<uid>/<token>/``) moves its token into the session
 on its first request, so no later request line or Referer holds it; this logger hides it in

@@ -1,4 +1,4 @@
-# Staff backup codes kept as keyed hashes (ADR 0018). The codes django-otp's StaticToken holds
+# Staff backup codes kept as keyed hashes (ADR 0060). The codes django-otp's StaticToken holds
 # in plain text are moved here, hashed, and deleted from otp_static's table; each static device
 # becomes a BackupCodes device of the same user and name.
 

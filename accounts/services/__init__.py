@@ -16,7 +16,7 @@ def set_proofing_level(user: User, level: str, *, route: str, request=None, acto
 
     Every P9 route comes through here: a login that reaches P9 (from a lower level) is
     emailed "You have proved who you are to a high level" with an "If this was not you" link
-    (``proofing_notice.send_notice``), sent once this transaction commits (ADR 0018).
+    (``proofing_notice.send_notice``), sent once this transaction commits (ADR 0047).
     """
     if level not in ProofingLevel.values:
         raise ValueError(f"unknown proofing level {level!r}")

@@ -1,4 +1,4 @@
-"""Staff backup codes for the admin's second factor, kept only as keyed hashes (ADR 0018)."""
+"""Staff backup codes for the admin's second factor, kept only as keyed hashes (ADR 0060)."""
 
 import secrets
 from base64 import b32encode

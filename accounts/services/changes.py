@@ -55,7 +55,7 @@ def apply_email_change(request, user: User, new_email: str) -> None:
 def _forget_every_browser(request, user: User) -> dict:
     """A new password ends what the old one opened: every remembered browser is forgotten (the
     next sign-in anywhere needs a security code) and every other browser is signed out, as a
-    patient who changes a password because someone knows it would want (ADR 0018). The
+    patient who changes a password because someone knows it would want (ADR 0060). The
     counts go on the password event."""
     forgotten = forget_browsers(request, user, audited=False)
     signed_out = end_sessions(other_sessions(request, user))

@@ -6,7 +6,7 @@ link carries a random token (only its keyed hash is kept) that works once, for
 ``PROOFING_NOTICE_DAYS``. Confirming on the page (``dispute_proofing``) takes the login back
 to P0, ends every session, signs it out of every connected service, cancels the password and
 removes passkeys, and opens a support case; while the case is open the login cannot be
-fast-tracked to P9 (``accounts.services.proofing_hold``). Why each of these: ADR 0018.
+fast-tracked to P9 (``accounts.services.proofing_hold``). Why each of these: ADR 0047.
 """
 
 import secrets

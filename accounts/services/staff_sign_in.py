@@ -25,7 +25,7 @@ from core import audit
 # What staff choose from on the page (they cannot see their devices before the password).
 METHODS = {
     "app": ("Authenticator app", TOTPDevice),
-    "backup": ("Backup code", BackupCodes),  # kept hashed (ADR 0018)
+    "backup": ("Backup code", BackupCodes),  # kept hashed (ADR 0060)
     "phone": ("Code by text message or phone call", PhoneDevice),
 }
 

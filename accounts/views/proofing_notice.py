@@ -1,4 +1,4 @@
-"""The "If this was not you" notice: the link in the email sent after any P9 (ADR 0018).
+"""The "If this was not you" notice: the link in the email sent after any P9 (ADR 0047).
 
 The pages work signed out: the owner may have lost access to their login. As Django's
 password reset view does, the link's first visit moves the token into the session and sends

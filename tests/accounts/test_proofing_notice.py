@@ -1,4 +1,4 @@
-"""The "If this was not you" notice: the email after any P9 and its page (ADR 0018)."""
+"""The "If this was not you" notice: the email after any P9 and its page (ADR 0047)."""
 
 import datetime
 import re

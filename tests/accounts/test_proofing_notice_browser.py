@@ -1,5 +1,5 @@
 """The "If this was not you" notice in Chromium: the link from the outbox email,
-confirm, axe on every page (ADR 0018)."""
+confirm, axe on every page (ADR 0047)."""
 
 import re
 

@@ -1,5 +1,5 @@
 """The access log of a real gunicorn, started with the Procfile's flags, never holds the
-token of a password reset link (issue 14, finding 6; ADR 0018)."""
+token of a password reset link (issue 14, finding 6; ADR 0060)."""
 
 import os
 import shlex
