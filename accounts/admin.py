@@ -114,6 +114,8 @@ class BackupCodesAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     fields = ["user", "name", "confirmed", "codes_left", "created_at", "last_used_at"]
     readonly_fields = ["user", "codes_left", "created_at", "last_used_at"]
+
+
 @admin.register(SupportCase)
 class SupportCaseAdmin(admin.ModelAdmin):
     """Cases for the support team, for superusers only and read-only for now: the support
@@ -149,6 +151,7 @@ class SupportCaseAdmin(admin.ModelAdmin):
     @admin.display(description="Codes left")
     def codes_left(self, device):
         return device.codes.count()
+
     def has_change_permission(self, request, obj=None):
         return False
 

@@ -585,6 +585,8 @@ class BackupCode(models.Model):
     @staticmethod
     def hash_code(code: str) -> str:
         return blind_index(BackupCode.normalise(code), "staff-backup-code")
+
+
 class ProofingNotice(models.Model):
     """The "If this was not you" link in the email sent each time a login reaches P9
     (``accounts.services.proofing_notice``, ADR 0052).
