@@ -148,3 +148,20 @@ def test_the_demo_staff_user_can_sign_in_to_admin(client):
     )
     assert response.status_code == 302
     assert client.get(ADMIN).status_code == 200
+
+
+def test_a_wrong_backup_code_slows_the_next_try(client, staff):
+    user, device = staff
+    admin_login(client, user, device, "guess0001")
+    assert admin_login(client, user, device, "abc12345").status_code == 200  # too soon
+    assert client.get(ADMIN).status_code == 302
+    assert device.codes.count() == 1  # the right code was not used up
+
+
+def test_a_backup_code_of_another_staff_member_does_not_work(client, staff):
+    _owner, device = staff
+    other = UserFactory(is_staff=True, is_superuser=True)
+    issue_backup_codes(other, count=1)
+    admin_login(client, other, device, "abc12345")  # their password, the owner's device
+    assert client.get(ADMIN).status_code == 302
+    assert device.codes.count() == 1
