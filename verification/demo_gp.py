@@ -11,9 +11,9 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.models import User
+from accounts.services.backup_codes import add_backup_code
 from verification.gp_online import services
 from verification.models import Identity, Practice, PracticeStaff, RegisteredPatient
 
@@ -80,16 +80,15 @@ def seed() -> list[str]:
     if staff is None:
         staff = User.objects.create_user(STAFF_EMAIL, PASSWORD, is_staff=True)
     PracticeStaff.objects.get_or_create(user=staff, defaults={"practice": practice})
-    device, _ = StaticDevice.objects.get_or_create(user=staff, name="Backup codes")
-    for code in BACKUP_CODES:  # used codes are deleted by django-otp; put them back
-        StaticToken.objects.get_or_create(device=device, token=code)
+    for code in BACKUP_CODES:  # a used code is deleted; put the demo ones back (kept hashed)
+        add_backup_code(staff, code)
 
     admin_url = f"{settings.SITE_URL}/{settings.ADMIN_URL}"
     lines = [
         "",
         "GP online registration details (P9)",
         f"  Practice staff: {admin_url}  email {STAFF_EMAIL}, password '{PASSWORD}',",
-        "    then choose the device 'Backup codes' and enter a backup code: "
+        "    then choose 'Backup code' and enter one of: "
         + ", ".join(BACKUP_CODES),
         f"  Patients (password '{PASSWORD}'), at {settings.SITE_URL}/prove-who-you-are/:",
     ]

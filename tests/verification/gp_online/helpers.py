@@ -6,9 +6,9 @@ import itertools
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import User
+from accounts.services.backup_codes import add_backup_code
 from verification.gp_online import services
 from verification.models import Identity, Practice, PracticeStaff, RegisteredPatient
 
@@ -48,7 +48,7 @@ def staff_client(user) -> Client:
     """A test client signed in to Django admin with a verified second factor (django-otp)."""
     client = Client()
     client.force_login(user)
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes")
+    device = add_backup_code(user, "unused-in-this-test")
     request = RequestFactory().get("/")
     request.session = client.session
     request.user = user
