@@ -237,7 +237,8 @@ def test_a_suspended_patients_code_cannot_be_exchanged(service, patient):
     patient.is_active = False
     patient.save()
 
-    class Request:
-        pass
+    from oauthlib.common import Request
+    from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
-    assert NHSLoginValidator().validate_code(service.client_id, code, service, Request()) is False
+    with pytest.raises(InvalidGrantError, match="no longer valid"):
+        NHSLoginValidator().validate_code(service.client_id, code, service, Request("/token"))
