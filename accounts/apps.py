@@ -12,9 +12,9 @@ class AccountsConfig(AppConfig):
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):
-    """Django admin with our site (``accounts.admin.StaffAdminSite``) as ``admin.site``: the
+    """Django admin with our site (``accounts.admin_site.StaffAdminSite``) as ``admin.site``: the
     documented hook (``AdminConfig.default_site``), in INSTALLED_APPS instead of
     ``django.contrib.admin``."""
 
     default = False  # "accounts" alone means AccountsConfig
-    default_site = "accounts.admin.StaffAdminSite"
+    default_site = "accounts.admin_site.StaffAdminSite"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-# admin.site is accounts.admin.StaffAdminSite (accounts.apps.StaffAdminConfig): staff sign in
+# admin.site is accounts.admin_site.StaffAdminSite (accounts.apps.StaffAdminConfig): staff sign in
 # with a second factor (django-otp), not a patient's app, on one page.
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """Staff sign-in to Django admin (issue 14 finding 4, issue 16): the patients' lockout and
 limits, one answer for every failure, and the password, the second factor and its code on
-one page (accounts.admin.StaffSignInForm; ADR 0018)."""
+one page (accounts.admin_site.StaffSignInForm; ADR 0018)."""
 
 import re
 
@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from accounts.admin import CODE_SENT, REFUSED
+from accounts.admin_site import CODE_SENT, REFUSED
 from accounts.models import BackupCode, PhoneDevice
 from accounts.services import limits
 from accounts.services.backup_codes import add_backup_code

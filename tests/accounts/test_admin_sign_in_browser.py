@@ -4,7 +4,7 @@ with axe on every page (admin pages included)."""
 import pytest
 from django.conf import settings
 
-from accounts.admin import CODE_SENT, REFUSED
+from accounts.admin_site import CODE_SENT, REFUSED
 from accounts.models import PhoneDevice
 from accounts.services.backup_codes import add_backup_code
 from tests.accounts.helpers import latest_code
