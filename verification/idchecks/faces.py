@@ -53,8 +53,8 @@ REPEAT_RUN = 3  # consecutive sampled frames that must repeat to call it a loop
 REPEAT_CLOSENESS = 0.35  # a repeated frame is this close, relative to the motion around it
 TURN_BY = 0.18  # change of the yaw ratio (nose across the face, -1..1) for a head turn
 TURN_BACK = 0.5  # back to within this share of the turn by the end of the clip
-BLINK_CLOSED = 0.7  # eye aspect ratio below this share of the open-eye value: a blink
-BLINK_OPEN = 0.88  # and back above this share afterwards
+BLINK_CLOSED = 0.78  # eye aspect ratio below this share of the open-eye value: a blink
+BLINK_OPEN = 0.9  # and back above this share afterwards (head turns alone: 0.81 at the least)
 
 CLIP_DETECT_SIDE = 400  # faces are found on a copy this big (a selfie face: >= 20 % wide)
 IMAGE_DETECT_SIDE = 800  # and on documents on a copy this big

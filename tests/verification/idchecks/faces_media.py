@@ -154,6 +154,16 @@ def document(name: str) -> np.ndarray:
     return np.asarray(page)
 
 
+def passport_page(name: str, **kwargs) -> Image.Image:
+    """``media.passport_page`` (a valid TD3 MRZ in OCR-B) with the real photo of ``name`` in
+    place of the drawn face: for pipeline tests that need the MRZ and the face match."""
+    from tests.verification.idchecks import media
+
+    page = media.passport_page(**kwargs)
+    page.paste(id_photo(name), (60, 110))
+    return page
+
+
 def photographed(rgb: np.ndarray, *, tilt: float = 0.06, seed: int = 0) -> np.ndarray:
     """The picture as a phone's camera sees it held up: a perspective tilt, a little blur,
     sensor noise, JPEG at quality 80, in a 640 x 480 frame."""
@@ -277,7 +287,8 @@ def blink_frames(name: str, seconds: float = 4.0) -> list[np.ndarray]:
     frames = []
     for i in range(int(seconds * FPS)):
         t = i / FPS
-        closed = 0.45 * max(_bump(t, 1.0, 1.2, 1.45), _bump(t, 2.3, 2.5, 2.75))
+        # each blink closes for about 0.15 s, between a quick closing and opening
+        closed = 0.45 * min(1.0, 1.8 * max(_bump(t, 1.0, 1.2, 1.4), _bump(t, 2.3, 2.5, 2.7)))
         frame = blinked(base, landmarks, closed) if closed > 0.02 else base
         frames.append(_handheld(frame, t, rng))
     return frames
@@ -416,9 +427,11 @@ CLIPS = {
 
 @functools.cache
 def clip(kind: str, fmt: str = "webm") -> bytes:
-    """One of ``CLIPS``, encoded; kept in ``var/test-media/clips/`` under a hash of this
-    file, so they are made again only when this file changes (each takes a few seconds)."""
-    version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    """One of ``CLIPS``, encoded; kept in ``var/test-media/clips/`` under a hash of the code
+    that makes them (this file up to ``measure``), so they are made again only when it
+    changes (each takes a few seconds)."""
+    source = Path(__file__).read_text().split("\ndef measure(")[0]
+    version = hashlib.sha256(source.encode()).hexdigest()[:12]
     cached = PHOTO_DIR.parent / "clips" / f"{kind}-{version}.{fmt}"
     if cached.is_file():
         return cached.read_bytes()
@@ -428,7 +441,60 @@ def clip(kind: str, fmt: str = "webm") -> bytes:
     return data
 
 
+def measure() -> None:
+    """Print the distances on this corpus, the time of the checks and the worker's peak
+    memory with every model loaded (the numbers in docs/verification-p9-photo-id.md)."""
+    import itertools
+    import resource
+    import time
+
+    from verification.idchecks import engines, faces
+
+    started = time.perf_counter()
+    engines.preload()
+    print(f"preload: {time.perf_counter() - started:.1f} s")
+
+    def described(rgb):
+        return faces.document_face(rgb)
+
+    rows = []
+    for x, y in itertools.combinations(PHOTOS, 2):
+        rows.append(("photo vs photo", x, y, described(photo(x)), described(photo(y))))
+    for x, y in itertools.product(PHOTOS, PHOTOS):
+        live = faces.faces_in(selfie(y))[0]
+        rows.append(("document vs selfie", x, y, described(document(x)), live))
+    for x in PHOTOS:
+        held = faces.faces_in(photographed(document(x)[60:560, 0:700], seed=1))[0]
+        own = faces.faces_in(photographed(np.asarray(id_photo(x)), seed=2))[0]
+        rows.append(("document vs the page held up", x, x, described(document(x)), held))
+        rows.append(("document vs its photo held up", x, x, described(document(x)), own))
+    for kind, x, y, a, b in rows:
+        same = (
+            "same picture"
+            if x == y and kind != "photo vs photo"
+            else ("same person" if PERSON[x] == PERSON[y] else "different people")
+        )
+        print(f"{kind:32s} {x:12s} {y:12s} {same:17s} {faces.face_distance(a, b):.3f}")
+
+    data = clip("turn_left")
+    page = document("a_congress")
+    for _ in range(3):
+        cpu = time.process_time()
+        frames = faces.clip_frames(data)
+        decoded = time.process_time() - cpu
+        match, live = faces.check_live_capture(page, frames, "turn_left")
+        total = time.process_time() - cpu
+        print(
+            f"a 4 s clip + document: decode {decoded:.2f} s, all {total:.2f} s of CPU "
+            f"({len(frames)} frames; {match.outcome}, {live.outcome})"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS with every model loaded: {peak:.0f} MB")
+
+
 if __name__ == "__main__":
     folder = ensure_face_photos()
     print(f"face photos: {folder}" if folder else "face photos: could not be fetched")
+    if folder and "--measure" in sys.argv:
+        measure()
     sys.exit(0 if folder else 1)
