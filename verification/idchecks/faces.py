@@ -498,10 +498,33 @@ def _liveness(measured: list[_Frame], prompt: str, *, mirrored: bool = False) ->
         details["repeat_lag_frames"] = repeat
         return _fail("replayed", "Frames repeat: a looped or replayed clip", details)
 
-    # (d) one identity: descriptors on a few frames spread through the clip, and on both sides
-    # of any jump of the face (a cut between two recordings).
-    cuts = _cuts(one_face)
-    described = _described(measured, extra=cuts)
+    # (f) the prompt, measured first: the frame that shows it done is described with the
+    # others, so the person who followed it is the person compared with the document.
+    if prompt == "blink":
+        blinks, openness, evidence = _blinks(one_face)
+        details |= {"blinks": blinks, "eyes_open_ratio": round(openness, 3)}
+        failure = None if blinks else "No blink seen"
+        summary = f"A live face that blinked {blinks} time(s) when asked"
+    else:
+        wanted = 1 if prompt == "turn_left" else -1
+        if mirrored:
+            wanted = -wanted
+        turn, back, wrong, evidence = _turn(one_face, wanted)
+        details |= {"yaw_change": round(turn, 3), "turned_back": back, "wrong_way": wrong}
+        failure = (
+            "The head turned the wrong way"
+            if wrong
+            else "No head turn seen"
+            if turn < TURN_BY
+            else "The head did not turn back"
+            if not back
+            else None
+        )
+        summary = "A live face that turned its head as asked"
+
+    # (d) one identity: descriptors on a few frames spread through the clip, on both sides of
+    # any jump of the face (a cut between two recordings), and on the prompt's frame.
+    described = _described(measured, extra=[*_cuts(one_face), *evidence])
     spread = max(
         (
             face_distance(a.face, b.face)
@@ -513,27 +536,8 @@ def _liveness(measured: list[_Frame], prompt: str, *, mirrored: bool = False) ->
     details |= {"frames_described": len(described), "identity_spread": round(spread, 3)}
     if spread > SAME_PERSON_IN_CLIP:
         return _fail("different_people", "More than one person during the clip", details)
-
-    # (f) the prompt.
-    if prompt == "blink":
-        blinks, openness = _blinks(one_face)
-        details |= {"blinks": blinks, "eyes_open_ratio": round(openness, 3)}
-        if blinks < 1:
-            return _fail("prompt_not_followed", "No blink seen", details)
-        summary = f"A live face that blinked {blinks} time(s) when asked"
-    else:
-        wanted = 1 if prompt == "turn_left" else -1
-        if mirrored:
-            wanted = -wanted
-        turn, back, wrong = _turn(one_face, wanted)
-        details |= {"yaw_change": round(turn, 3), "turned_back": back, "wrong_way": wrong}
-        if wrong:
-            return _fail("prompt_not_followed", "The head turned the wrong way", details)
-        if turn < TURN_BY:
-            return _fail("prompt_not_followed", "No head turn seen", details)
-        if not back:
-            return _fail("prompt_not_followed", "The head did not turn back", details)
-        summary = "A live face that turned its head as asked"
+    if failure:
+        return _fail("prompt_not_followed", failure, details)
     return Result(PASS, 0.95, summary, details)
 
 
@@ -577,8 +581,9 @@ def _cuts(one_face: list[_Frame]) -> list[_Frame]:
     return cuts[:4]
 
 
-def _turn(one_face: list[_Frame], wanted: int) -> tuple[float, bool, bool]:
-    """(largest yaw change the wanted way, came back after it, turned the other way more)."""
+def _turn(one_face: list[_Frame], wanted: int) -> tuple[float, bool, bool, list[_Frame]]:
+    """(largest yaw change the wanted way, came back after it, turned the other way more,
+    [the frame of the largest change])."""
     yaws = np.array([yaw_ratio(frame.face.landmarks) for frame in one_face])
     start = float(np.median(yaws[:3]))
     change = wanted * (yaws - start)
@@ -587,11 +592,12 @@ def _turn(one_face: list[_Frame], wanted: int) -> tuple[float, bool, bool]:
     back = bool(peak > 0 and (change[peak_at:] <= TURN_BACK * peak).any())
     other = float(-change.min())
     wrong = other >= TURN_BY and other > peak
-    return peak, back, wrong
+    return peak, back, wrong, [one_face[peak_at]]
 
 
-def _blinks(one_face: list[_Frame]) -> tuple[int, float]:
-    """Blinks seen: the eyes close (well below their open value) and open again."""
+def _blinks(one_face: list[_Frame]) -> tuple[int, float, list[_Frame]]:
+    """(blinks seen: the eyes close well below their open value and open again, the open
+    value, [the frame with the eyes most closed])."""
     ears = np.array([eye_aspect_ratio(frame.face.landmarks) for frame in one_face])
     openness = float(np.percentile(ears, 75))
     blinks, was_open, closed = 0, False, False
@@ -603,7 +609,7 @@ def _blinks(one_face: list[_Frame]) -> tuple[int, float]:
             was_open = True
         elif ear < BLINK_CLOSED * openness and was_open:
             closed = True
-    return blinks, openness
+    return blinks, openness, [one_face[int(np.argmin(ears))]]
 
 
 # --- both at once (what the pipeline runs) ---------------------------------------------------

@@ -266,15 +266,18 @@ def _bump(t: float, start: float, peak: float, end: float) -> float:
     return 0.5 + 0.5 * math.cos(math.pi * (t - peak) / (end - peak))
 
 
-def head_turn_frames(name: str, seconds: float = 4.0, yaw: float = 0.6) -> list[np.ndarray]:
-    """The person looks at the camera, turns (``yaw`` > 0: to their own left) and back."""
+def head_turn_frames(
+    name: str, seconds: float = 4.0, yaw: float = 0.6, when=(0.8, 1.8, 2.9)
+) -> list[np.ndarray]:
+    """The person looks at the camera, turns (``yaw`` > 0: to their own left) and back,
+    starting, furthest and back at the ``when`` seconds."""
     base = selfie(name)
     box = _landmarks(base).box
     rng = np.random.default_rng(1)
     frames = []
     for i in range(int(seconds * FPS)):
         t = i / FPS
-        angle = yaw * _bump(t, 0.8, 1.8, 2.9)
+        angle = yaw * _bump(t, *when)
         frames.append(_handheld(turned(base, angle, box), t, rng))
     return frames
 
@@ -337,6 +340,15 @@ def swap_frames(first: str, second: str, seconds: float = 4.0) -> list[np.ndarra
     other = head_turn_frames(second, seconds, yaw=-0.2)
     half = len(frames) // 2
     return frames[:half] + other[half:]
+
+
+def prompt_by_another_frames(victim: str, fraudster: str, seconds: float = 4.0):
+    """A recording of the victim looking at the camera, with the fraudster's face spliced in,
+    in the same place, just while the head turn is done (0.85 s to 1.8 s)."""
+    still = head_turn_frames(victim, seconds, yaw=0.0)
+    turn = head_turn_frames(fraudster, seconds, yaw=0.6, when=(0.9, 1.3, 1.75))
+    first, last = int(0.85 * FPS), int(1.8 * FPS)
+    return still[:first] + turn[first:last] + still[last:]
 
 
 def looped_frames(name: str, seconds: float = 4.5, loop_seconds: float = 1.55):
@@ -416,6 +428,7 @@ CLIPS = {
     "printed_photo": lambda: printed_photo_frames("a_portrait"),
     "swap": lambda: swap_frames("a_portrait", "b_blue_room"),
     "looped": lambda: looped_frames("a_portrait"),
+    "prompt_by_another": lambda: prompt_by_another_frames("a_portrait", "b_blue_room"),
     "two_faces": lambda: two_faces_frames("a_portrait", "b_blue_room"),
     "no_face": no_face_frames,
     "dark": lambda: darkened(head_turn_frames("a_portrait")),

@@ -223,6 +223,14 @@ def test_a_different_person_taking_over_mid_clip_fails():
     assert result.details["identity_spread"] > faces.SAME_PERSON_IN_CLIP
 
 
+def test_another_person_doing_the_head_turn_in_the_middle_of_a_clip_of_the_patient_fails():
+    result = live("prompt_by_another", "turn_left")
+
+    assert result.outcome == FAIL and result.details["problem"] == "different_people"
+    match = faces.compare_faces(faces_media.document("a_congress"), frames("prompt_by_another"))
+    assert match.outcome == PASS  # the spread frames alone show the patient: liveness stops it
+
+
 def test_two_faces_in_the_clip_fail():
     result = live("two_faces", "turn_left")
 
