@@ -60,11 +60,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # The P9 photo ID tests make their own media: an OCR-B font for the passport's MRZ and
-# espeak-ng for the spoken numbers (Debian packages; apt-get only when missing).
-idcheck-fixtures:
+# espeak-ng for the spoken numbers (Debian packages; apt-get only when missing), and real
+# face photos from face_recognition 1.3.0's sdist on PyPI (pip, hash-checked, into var/).
+idcheck-fixtures: install
 	@{ test -f /usr/share/fonts/opentype/ocr-b/OCRB.otf && command -v espeak-ng >/dev/null 2>&1; } || { \
 	  echo "Installing fonts-ocr-b and espeak-ng with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ocr-b espeak-ng >/dev/null; }
+	@$(PY) -m tests.verification.idchecks.faces_media
 
 # Benchmarks print numbers (see docs/performance.md). They need the local PostgreSQL and Redis.
 BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
