@@ -404,6 +404,8 @@ P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
 P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
 P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
+# Days after its expiry date a document is still accepted (0: an expired document fails).
+P9_DOCUMENT_EXPIRY_GRACE_DAYS = env.integer("P9_DOCUMENT_EXPIRY_GRACE_DAYS", 0, minimum=0)
 # The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
 CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
 CELERY_BEAT_SCHEDULE |= {
