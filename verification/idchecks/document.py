@@ -30,11 +30,13 @@ DOCUMENT_CAPTURE = "document_capture"
 # Quality, measured on the straightened document (see docs/verification-p9-photo-id.md,
 # "Document checks", for the figures behind each).
 MIN_DOCUMENT_SIDE = 600  # px along the document's longer side: MRZ characters ~12 px tall
-MIN_TEXT_SHARPNESS = 0.30  # edge steepness of the MRZ print, independent of size and contrast
+MIN_TEXT_SHARPNESS = (
+    0.075  # edge steepness of the MRZ print: sharp ~0.11, 2 px blur ~0.084, 3 px ~0.064
+)
 MAX_GLARE_FRACTION = 0.01  # of the document, in one blown-out patch away from its edges
 MAX_MRZ_GLARE_FRACTION = 0.03  # of the MRZ band
 # Photographed-document signals.
-MIN_SENSOR_NOISE = 0.3  # grey levels of noise in flat areas; a render has ~0
+MIN_SENSOR_NOISE = 0.25  # grey levels of noise in flat areas; a render has ~0
 MIN_LIGHT_SPREAD = 0.04  # brightness spread across the page's flat areas
 
 TD3_PASSPORTS = ("uk_passport", "other_passport")
@@ -560,7 +562,11 @@ def read_viz(rgb: np.ndarray, mrz_top: int | None) -> dict:
     recognition model; each value is the line just under its caption ("Surname", "Given
     names", ...). Values not found are None."""
     bottom = mrz_top if mrz_top else int(rgb.shape[0] * 0.75)
-    region, _ = _resized(np.ascontiguousarray(rgb[:bottom]), 1300)
+    region = np.ascontiguousarray(rgb[:bottom])
+    if region.shape[1] < 1000:  # small photos: the line finder's kernels suit larger print
+        factor = 1100 / region.shape[1]
+        region = _cv2().resize(region, None, fx=factor, fy=factor, interpolation=_cv2().INTER_CUBIC)
+    region, _ = _resized(region, 1300)
     boxes = []
     for x0, y0, x1, y1 in _text_line_boxes(_grey(region)):
         crop = np.ascontiguousarray(region[y0:y1, x0:x1])
@@ -639,16 +645,10 @@ def _parse(lines: list[str]) -> MrzFields | None:
     return None
 
 
-def read_document(rgb: np.ndarray, document_type: str = "", viz_rgb=None) -> DocumentReading:
-    """Straighten the photo, read the MRZ and validate each of its check digits, then read
-    the printed zone (from ``viz_rgb`` when the data page is another photo, as for a card's
-    front; passports print both on one page; cards' backs carry no VIZ)."""
-    straight = straighten(rgb)
-    details: dict = {
-        "outline_found": straight.outline_found,
-        "straightened_degrees": straight.rotated_degrees,
-    }
-    lines, band = mrz_lines(straight.rgb)
+def reading_from_lines(lines: list[str], details: dict | None = None) -> DocumentReading:
+    """Parse MRZ lines as read (TD3: the last 2 of 40 or more characters; TD1: the last 3)
+    after position-aware O/0 and I/1 fixes, and validate each check digit."""
+    details = dict(details or {})
     details["lines_found"] = len(lines)
     fields = _parse(lines)
     if fields is None:
@@ -662,7 +662,7 @@ def read_document(rgb: np.ndarray, document_type: str = "", viz_rgb=None) -> Doc
         wrong = [name.replace("_", " ") for name, ok in fields.check_digits.items() if not ok]
         summary = "The machine-readable zone's check digits are wrong: " + ", ".join(wrong)
         return DocumentReading(details, failure=Result(FAIL, 0.7, summary, details))
-    reading = DocumentReading(
+    return DocumentReading(
         details,
         surname=_tidy(fields.surname),
         given_names=_tidy(fields.given_names),
@@ -674,10 +674,25 @@ def read_document(rgb: np.ndarray, document_type: str = "", viz_rgb=None) -> Doc
         document_code=fields.document_code,
         mrz=fields,
     )
-    viz_source = None
+
+
+def read_document(rgb: np.ndarray, document_type: str = "", viz_rgb=None) -> DocumentReading:
+    """Straighten the photo, read the MRZ and validate each of its check digits, then read
+    the printed zone (from ``viz_rgb`` when the data page is another photo, as for a card's
+    front; passports print both on one page; cards' backs carry no VIZ)."""
+    straight = straighten(rgb)
+    details: dict = {
+        "outline_found": straight.outline_found,
+        "straightened_degrees": straight.rotated_degrees,
+    }
+    lines, band = mrz_lines(straight.rgb)
+    reading = reading_from_lines(lines, details)
+    if reading.failure is not None:
+        return reading
+    viz_source = mrz_top = None
     if viz_rgb is not None:
-        viz_source, mrz_top = straighten(viz_rgb).rgb, None
-    elif fields.format == "TD3" or document_type in TD3_PASSPORTS:
+        viz_source = straighten(viz_rgb).rgb
+    elif reading.mrz.format == "TD3" or document_type in TD3_PASSPORTS:
         viz_source, mrz_top = straight.rgb, band[0] if band else None
     if viz_source is not None:
         viz = read_viz(viz_source, mrz_top)
@@ -685,7 +700,7 @@ def read_document(rgb: np.ndarray, document_type: str = "", viz_rgb=None) -> Doc
         reading.viz_given_names = viz["given_names"]
         reading.viz_birth_date = viz["birth_date"]
         reading.viz_document_number = viz["document_number"]
-    details["viz_read"] = viz_source is not None
+    reading.details["viz_read"] = viz_source is not None
     return reading
 
 
@@ -862,9 +877,11 @@ def _text_sharpness(grey: np.ndarray, band) -> float:
     return float(np.percentile(laplacian, 99)) / top_gradient
 
 
-def _glare(rgb: np.ndarray, band) -> tuple[float, float]:
-    """The largest blown-out patch (every colour near 255) not touching the photo's edge, as
-    a share of the document; and the blown-out share of the MRZ band."""
+def _glare(rgb: np.ndarray, band, cropped: bool) -> tuple[float, float]:
+    """The largest blown-out patch (every colour near 255) as a share of the document, and
+    the blown-out share of the MRZ band (or the document's lower quarter). When the photo
+    was not cropped to the document's outline, a patch touching the photo's edge is white
+    paper around the document, not a reflection on it."""
     cv2 = _cv2()
     blown = (rgb.min(axis=2) >= 250).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(blown, connectivity=8)
@@ -872,10 +889,11 @@ def _glare(rgb: np.ndarray, band) -> tuple[float, float]:
     largest = 0
     for i in range(1, count):
         x, y, w, h, area = stats[i]
-        if x == 0 or y == 0 or x + w >= width or y + h >= height:
-            continue  # white paper around the document, not a reflection on it
+        if not cropped and (x == 0 or y == 0 or x + w >= width or y + h >= height):
+            continue
         largest = max(largest, int(area))
-    band_share = float(blown[band[0] : band[1]].mean()) if band else 0.0
+    lower = blown[band[0] : band[1]] if band else blown[int(height * 0.75) :]
+    band_share = float(lower.mean())
     return largest / blown.size, band_share
 
 
@@ -890,7 +908,7 @@ def image_quality(rgb: np.ndarray, straight: Straightened | None = None) -> Resu
     band = (boxes[0][1], boxes[-1][3]) if 2 <= len(boxes) <= 3 else None
     height, width = grey.shape
     sharpness = _text_sharpness(grey, band)
-    glare, mrz_glare = _glare(image, band)
+    glare, mrz_glare = _glare(image, band, straight.outline_found)
     problems = []
     if max(width, height) < MIN_DOCUMENT_SIDE:
         problems.append("too small")

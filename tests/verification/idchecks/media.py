@@ -177,10 +177,9 @@ def _desk(width: int, height: int, rng) -> np.ndarray:
     import cv2
 
     base = np.array([150, 110, 75], dtype=np.float32)
-    grain = rng.normal(0, 1, (height // 8 + 1, width // 64 + 1)).astype(np.float32)
+    grain = rng.standard_normal((height // 8 + 1, width // 64 + 1), dtype=np.float32)
     grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_CUBIC)
-    tone = 1 + 0.12 * grain[..., None]
-    return np.clip(base * tone, 0, 255).astype(np.float32)
+    return base * (1 + 0.12 * grain[..., None])
 
 
 def photographed(
@@ -225,24 +224,27 @@ def photographed(
     matrix = cv2.getPerspectiveTransform(source, dest.astype(np.float32))
     warped = cv2.warpPerspective(src, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), matrix, (out_w, out_h))[..., None]
-    image = warped * mask + canvas * (1 - mask)
+    image = cv2.add(
+        cv2.multiply(warped, mask.repeat(3, axis=2)),
+        cv2.multiply(canvas, 1 - mask.repeat(3, axis=2)),
+    )
     # Uneven light: brighter near a lamp at one corner, a little warm.
     ys, xs = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
     lamp = (0.2 * out_w, 0.1 * out_h)
-    distance = np.hypot(xs - lamp[0], ys - lamp[1]) / np.hypot(out_w, out_h)
-    shade = 1.0 - light * distance
-    image = image * shade[..., None] * np.array([1.0, 0.98, 0.94], dtype=np.float32)
+    distance = cv2.magnitude(xs - lamp[0], ys - lamp[1]) / np.float32(np.hypot(out_w, out_h))
+    shade = 1.0 - np.float32(light) * distance
+    image = cv2.multiply(image, cv2.merge([shade, shade * 0.98, shade * 0.94]))
     if glare:
         cx, cy, spread = 0.55 * out_w, 0.72 * out_h, 0.12 * out_w
-        spot = np.exp(-((xs - cx) ** 2 + ((ys - cy) * 1.6) ** 2) / (2 * spread**2))
-        image = image + 400 * glare * spot[..., None]
+        spot = cv2.exp(-((xs - cx) ** 2 + ((ys - cy) * 1.6) ** 2) / np.float32(2 * spread**2))
+        image = cv2.add(image, cv2.merge([spot * np.float32(400 * glare)] * 3))
     if blur:
         image = cv2.GaussianBlur(image, (0, 0), blur)
     if noise:
         # Sensor noise: grain in the brightness, and a little in colour, stronger in shadow.
-        luma_noise = rng.normal(0, noise, (out_h, out_w, 1))
-        chroma_noise = rng.normal(0, noise / 2, (out_h, out_w, 3))
-        image = image + (luma_noise + chroma_noise) * (1.2 - image / 400)
+        luma = rng.standard_normal((out_h, out_w, 1), dtype=np.float32) * np.float32(noise)
+        chroma = rng.standard_normal((out_h, out_w, 3), dtype=np.float32) * np.float32(noise / 2)
+        image = image + (luma + chroma) * (np.float32(1.2) - image / np.float32(400))
     image = np.clip(image, 0, 255).astype(np.uint8)
     if scale != 1.0:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
