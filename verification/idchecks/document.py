@@ -151,8 +151,9 @@ def document_outline(rgb: np.ndarray) -> np.ndarray | None:
         hull = cv2.convexHull(contour)
         if cv2.contourArea(hull) < 0.25 * area:
             break
-        quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-        if len(quad) != 4 or not cv2.isContourConvex(quad):
+        quads = (cv2.approxPolyDP(hull, e * cv2.arcLength(hull, True), True) for e in (0.02, 0.04))
+        quad = next((q for q in quads if len(q) == 4 and cv2.isContourConvex(q)), None)
+        if quad is None:  # rounded corners can leave 5 or 6 points at the finer tolerance
             continue
         xs, ys = quad[:, 0, 0], quad[:, 0, 1]
         margin = 3
