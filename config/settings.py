@@ -479,6 +479,8 @@ FAKE_DCS_ENCRYPTION_KEY_FILE = (
 DCS_TIMEOUT = env.integer("DCS_TIMEOUT_SECONDS", 5, minimum=1)
 FAKE_DCS_ENABLED = not PRODUCTION
 FAKE_DCS_SLOW_SECONDS = env.integer("FAKE_DCS_SLOW_SECONDS", 30, minimum=1)
+# Days after its expiry date a document is still accepted (0: an expired document fails).
+P9_DOCUMENT_EXPIRY_GRACE_DAYS = env.integer("P9_DOCUMENT_EXPIRY_GRACE_DAYS", 0, minimum=0)
 # The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
 CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
 CELERY_BEAT_SCHEDULE |= {

@@ -1,14 +1,14 @@
 """The automated checks, one function each, run by the pipeline in a Celery worker.
 
+The document's own checks (quality, MRZ, printed zone, photographed or rendered) are in
+``verification.idchecks.document``; the faces, the video and the 4 numbers are here.
+
 Each takes what it needs (decrypted media bytes, the patient's demographics record) and
 returns a ``Result`` with an outcome and a confidence between 0 and 1. Results hold only
 non-personal facts: booleans, counts and scores, so they can be shown to a checker and kept.
 """
 
-import datetime
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,10 +18,6 @@ from verification.idchecks import engines
 
 PASS, FAIL, UNSURE, NOT_APPLICABLE = "pass", "fail", "unsure", "not_applicable"
 
-# Image quality thresholds (ID-CHECKS.md: a sharp page ~1000, a blurred one ~90).
-MIN_SHARPNESS = 150.0
-MAX_GLARE_FRACTION = 0.02
-MIN_DOCUMENT_SIDE = 700
 VIDEO_FRAMES_SAMPLED = 10
 FACE_FRAMES_NEEDED = 0.6
 
@@ -43,36 +39,6 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
     import cv2
 
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-
-
-# --- image quality -------------------------------------------------------------------------
-
-
-def image_quality(rgb: np.ndarray) -> Result:
-    """Resolution, sharpness (variance of the Laplacian) and glare (blown-out pixels)."""
-    import cv2
-
-    grey = _grey(rgb)
-    height, width = grey.shape
-    sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
-    glare = float((grey >= 250).mean())
-    problems = []
-    if max(width, height) < MIN_DOCUMENT_SIDE:
-        problems.append("too small")
-    if sharpness < MIN_SHARPNESS:
-        problems.append("blurred")
-    if glare > MAX_GLARE_FRACTION:
-        problems.append("glare")
-    details = {
-        "width": width,
-        "height": height,
-        "sharpness": round(sharpness, 1),
-        "glare_fraction": round(glare, 4),
-    }
-    if problems:
-        return Result(FAIL, 0.9, "Photo ID is " + " and ".join(problems), details)
-    confidence = min(1.0, 0.8 + sharpness / 5000)
-    return Result(PASS, round(confidence, 3), "Photo ID is sharp, large enough, no glare", details)
 
 
 # --- faces ---------------------------------------------------------------------------------
@@ -175,220 +141,6 @@ def video_face(frames: list[np.ndarray]) -> Result:
     if with_face:
         return Result(UNSURE, 0.5, "A face is in only some of the video", details)
     return Result(FAIL, 0.8, "No face found in the video", details)
-
-
-# --- the machine-readable zone -------------------------------------------------------------
-
-_DIGITS_FOR = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8"}
-_LETTERS_FOR = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B"}
-
-
-def _normalise_line(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).upper().replace(" ", "")
-    text = text.replace("«", "<<").replace("\u2039", "<").replace("\u304f", "<")
-    return re.sub(r"[^A-Z0-9<]", "<", text)
-
-
-def _force(text: str, positions, table: dict) -> str:
-    chars = list(text)
-    for i in positions:
-        if i < len(chars):
-            chars[i] = table.get(chars[i], chars[i])
-    return "".join(chars)
-
-
-def _fit(line: str, length: int) -> str:
-    return (line + "<" * length)[:length]
-
-
-def _correct_td3(line1: str, line2: str) -> tuple[str, str]:
-    """OCR mixes O/0 and I/1: fix each by what its position must hold (ICAO 9303 TD3)."""
-    line1 = _fit(line1, 44)
-    line2 = _fit(line2, 44)
-    line1 = line1[:2] + _force(line1[2:], range(42), _LETTERS_FOR)
-    digits = [9, *range(13, 20), *range(21, 28), 42, 43]
-    letters = [*range(10, 13), 20]
-    line2 = _force(_force(line2, digits, _DIGITS_FOR), letters, _LETTERS_FOR)
-    return line1, line2
-
-
-def _correct_td1(lines: list[str]) -> list[str]:
-    l1, l2, l3 = (_fit(line, 30) for line in lines)
-    l1 = _force(_force(l1, [14], _DIGITS_FOR), range(2, 5), _LETTERS_FOR)
-    l2 = _force(l2, [*range(0, 7), *range(8, 15), 29], _DIGITS_FOR)
-    l2 = _force(l2, [7, 15, 16, 17], _LETTERS_FOR)
-    l3 = _force(l3, range(30), _LETTERS_FOR)
-    return [l1, l2, l3]
-
-
-def mrz_line_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Where the MRZ lines are: long, thin runs of dark print in the lower part of the page.
-
-    Found with OpenCV morphology (black-hat, then closing along the line) in milliseconds, so
-    OCR can skip its text detection model, which is most of its time.
-    """
-    import cv2
-
-    top = int(rgb.shape[0] * 0.55)
-    grey = _grey(np.ascontiguousarray(rgb[top:]))
-    width = grey.shape[1]
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 7))
-    blackhat = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel)
-    _, mask = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    along = cv2.getStructuringElement(cv2.MORPH_RECT, (max(9, width // 40), 3))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, along)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = []
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        if w > 0.55 * width and w / max(h, 1) > 8:
-            pad = h // 3 + 2
-            boxes.append(
-                (max(0, x - pad), top + max(0, y - pad), min(width, x + w + pad), top + y + h + pad)
-            )
-    return sorted(boxes, key=lambda box: box[1])
-
-
-def _mrz_like(lines: list[str]) -> list[str]:
-    return [line for line in lines if len(line) >= 25 and line.count("<") >= 2]
-
-
-def mrz_lines(rgb: np.ndarray) -> list[str]:
-    """The MRZ lines read by OCR: line by line where the lines can be found, else the band."""
-    boxes = mrz_line_boxes(rgb)
-    if 2 <= len(boxes) <= 4:
-        texts = []
-        for x0, y0, x1, y1 in boxes:
-            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-            result = engines.ocr()(crop, use_det=False, use_cls=False, use_rec=True)
-            texts.extend(result.txts or ())
-        lines = _mrz_like([_normalise_line(t) for t in texts])
-        if len(lines) >= 2:
-            return lines
-    band = np.ascontiguousarray(rgb[int(rgb.shape[0] * 0.6) :, :, :])
-    result = engines.ocr()(band)
-    return _mrz_like([_normalise_line(t) for t in result.txts or ()])
-
-
-def _mrz_date(yymmdd: str, *, future: bool) -> datetime.date | None:
-    try:
-        year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
-    except ValueError:
-        return None
-    this_year = datetime.date.today().year % 100
-    pivot = 70 if future else this_year + 1  # expiry dates are recent; births may be old
-    century = 2000 if year < pivot else 1900
-    try:
-        return datetime.date(century + year, month, day)
-    except ValueError:
-        return None
-
-
-def _name_key(name: str) -> str:
-    name = unicodedata.normalize("NFKD", name)
-    name = "".join(c for c in name if not unicodedata.combining(c))
-    return re.sub(r"[^A-Z]", "", name.upper())
-
-
-@dataclass
-class MrzReading:
-    """What OCR read from the machine-readable zone: its fields when the check digits hold.
-
-    ``fields`` is personal data (names, date of birth): it stays in the worker's memory for
-    the one run and is never stored; ``details`` holds only non-personal facts.
-    """
-
-    details: dict
-    fields: object = None
-    failure: Result | None = None
-
-    @property
-    def surname(self) -> str:
-        return _mrz_name(self.fields.surname) if self.fields else ""
-
-    @property
-    def given_names(self) -> str:
-        return _mrz_name(self.fields.name) if self.fields else ""
-
-    @property
-    def birth_date(self) -> datetime.date | None:
-        return _mrz_date(self.fields.birth_date, future=False) if self.fields else None
-
-    @property
-    def expiry_date(self) -> datetime.date | None:
-        return _mrz_date(self.fields.expiry_date, future=True) if self.fields else None
-
-
-def _mrz_name(value: str) -> str:
-    """MRZ names use '<' between words (the ``mrz`` package may leave some); tidy them."""
-    return " ".join(value.replace("<", " ").split()).title()
-
-
-def read_mrz(rgb: np.ndarray) -> MrzReading:
-    """Read the MRZ and validate its check digits. Passports use TD3 (2 lines of 44); ID
-    cards and residence cards TD1 (3 lines of 30)."""
-    from mrz.checker.td1 import TD1CodeChecker
-    from mrz.checker.td3 import TD3CodeChecker
-
-    lines = mrz_lines(rgb)
-    details: dict = {"lines_found": len(lines)}
-    long_lines = [line for line in lines if len(line) >= 40]
-    if len(long_lines) >= 2:
-        line1, line2 = _correct_td3(long_lines[-2], long_lines[-1])
-        checker = TD3CodeChecker(f"{line1}\n{line2}", check_expiry=False)
-        details["format"] = "TD3"
-    elif len(lines) >= 3:
-        corrected = _correct_td1(lines[-3:])
-        checker = TD1CodeChecker("\n".join(corrected), check_expiry=False)
-        details["format"] = "TD1"
-    else:
-        failure = Result(FAIL, 0.7, "The machine-readable zone could not be read", details)
-        return MrzReading(details, failure=failure)
-    details["check_digits_valid"] = bool(checker)
-    if not checker:
-        failure = Result(FAIL, 0.7, "The machine-readable zone's check digits are wrong", details)
-        return MrzReading(details, failure=failure)
-    return MrzReading(details, fields=checker.fields())
-
-
-def compare_mrz(reading: MrzReading, record, today=None) -> Result:
-    """Compare a read MRZ with the NHS record (surname, date of birth) and check the document
-    has not expired. ``record`` is the patient's ``Identity`` or traced record, or None when
-    no NHS record was found (then nothing can match)."""
-    if reading.failure is not None:
-        return reading.failure
-    today = today or datetime.date.today()
-    details = dict(reading.details)
-    expiry = reading.expiry_date
-    details["not_expired"] = bool(expiry and expiry >= today)
-    details["surname_matches"] = bool(
-        record and _name_key(reading.fields.surname) == _name_key(record.family_name)
-    )
-    details["birth_date_matches"] = bool(record and reading.birth_date == record.birth_date)
-    details["document_number_present"] = bool(reading.fields.document_number.strip("<"))
-    problems = []
-    if not details["not_expired"]:
-        problems.append("the document has expired")
-    if record is None:
-        problems.append("there is no NHS record to compare it with")
-    else:
-        if not details["surname_matches"]:
-            problems.append("the surname does not match the NHS record")
-        if not details["birth_date_matches"]:
-            problems.append("the date of birth does not match the NHS record")
-    if problems:
-        return Result(FAIL, 0.9, "Check digits valid, but " + "; ".join(problems), details)
-    return Result(
-        PASS,
-        0.97,
-        "Check digits valid; not expired; surname and date of birth match the NHS record",
-        details,
-    )
-
-
-def machine_readable_zone(rgb: np.ndarray, identity, today=None) -> Result:
-    """Read the MRZ, validate its check digits, and compare it with the NHS record."""
-    return compare_mrz(read_mrz(rgb), identity, today)
 
 
 # --- the 4 numbers -------------------------------------------------------------------------

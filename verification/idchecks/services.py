@@ -22,7 +22,7 @@ from accounts.services import set_proofing_level
 from core import audit, notifications
 from verification.ages import old_enough_for_p9
 from verification.demographics.normalise import nation_for_postcode
-from verification.idchecks import checks, events, messages, storage, trace
+from verification.idchecks import checks, document, events, messages, storage, trace
 from verification.idchecks.uploads import CleanImage, CleanVideo
 from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity
 from verification.models.idchecks import PASSPORTS, DocumentType
@@ -226,12 +226,14 @@ class _Media:
             self._cache[key] = checks.load_image(data) if data else None
         return self._cache[key]
 
-    def mrz(self) -> checks.MrzReading | None:
+    def mrz(self) -> document.DocumentReading | None:
         """The document's machine-readable zone, read once per run (kept in memory only)."""
         if "mrz" not in self._cache:
             side = _mrz_side(self.check)
             rgb = self.image(side) if side else None
-            self._cache["mrz"] = checks.read_mrz(rgb) if rgb is not None else None
+            self._cache["mrz"] = (
+                document.read_document(rgb, self.check.document_type) if rgb is not None else None
+            )
         return self._cache["mrz"]
 
     def frames(self):
@@ -257,7 +259,7 @@ def _mrz(check: IdCheck, media: _Media) -> checks.Result:
     reading = media.mrz()
     if reading is None:
         return checks.Result(checks.FAIL, 1.0, "The side with the machine-readable zone is missing")
-    return checks.compare_mrz(reading, nhs_record_of(check))
+    return document.compare_with_record(reading, nhs_record_of(check))
 
 
 def nhs_record_of(check: IdCheck):
@@ -282,7 +284,7 @@ def _trace(check: IdCheck, media: _Media) -> checks.Result:
 PIPELINE = {
     "image_quality": (
         lambda c: True,
-        lambda c, m: checks.image_quality(m.image(Kind.DOCUMENT_FRONT)),
+        lambda c, m: document.image_quality(m.image(Kind.DOCUMENT_FRONT)),
     ),
     "document_face": (
         lambda c: True,

@@ -27,7 +27,8 @@ from verification.demographics.types import (
     PatientRecord,
     TraceQuery,
 )
-from verification.idchecks.checks import FAIL, PASS, UNSURE, MrzReading, Result
+from verification.idchecks.checks import FAIL, PASS, UNSURE, Result
+from verification.idchecks.document import DocumentReading
 from verification.models import IdCheck, Identity
 
 NAME = "nhs_record"
@@ -38,10 +39,10 @@ UNAVAILABLE = "unavailable"
 TraceUnavailable = DemographicsUnavailable
 
 
-def _queries(check: IdCheck, reading: MrzReading | None) -> tuple[list[TraceQuery], str]:
+def _queries(check: IdCheck, reading: DocumentReading | None) -> tuple[list[TraceQuery], str]:
     """The traces to try, in order, and where the names and date of birth came from."""
     entered = check.entered
-    if reading is not None and reading.fields is not None and reading.surname:
+    if reading is not None and reading.failure is None and reading.surname:
         given, family = reading.given_names, reading.surname
         born, source = reading.birth_date, "document"
     else:
@@ -79,7 +80,7 @@ def _record_json(record: PatientRecord, phone_matched: bool) -> str:
     )
 
 
-def trace_check(check: IdCheck, reading: MrzReading | None, today=None) -> Result:
+def trace_check(check: IdCheck, reading: DocumentReading | None, today=None) -> Result:
     """Trace the patient and keep the matched record on ``check``; the outcome as a Result.
 
     Raises ``TraceUnavailable`` (after storing an ``unavailable`` result the pipeline runs
