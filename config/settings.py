@@ -403,7 +403,8 @@ P9_MAX_IMAGE_MEGAPIXELS = env.integer("P9_MAX_IMAGE_MEGAPIXELS", 40, minimum=1)
 P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
 P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
-P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
+# Off unless turned on: docs/verification-p9-photo-id.md says which measured rates justify it.
+P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=False)
 # The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
 CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
 CELERY_BEAT_SCHEDULE |= {

@@ -24,5 +24,6 @@ workspace = [
     path("id-checks/take-next/", review.take_next, name="review_take_next"),
     path("id-checks/<uuid:check_id>/", review.check_detail, name="review_check"),
     path("id-checks/media/<uuid:media_id>/", review.media, name="review_media"),
+    path("id-checks/<uuid:check_id>/face/<str:side>/", review.face_crop, name="review_face"),
 ]
 urlpatterns = journey + workspace
