@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "core.middleware.LeanEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    # Oversized bodies and methods no page answers are refused before anything reads them.
+    "core.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -399,6 +401,11 @@ LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}
 # --- P9 photo ID checks (verification/idchecks, docs/verification-p9-photo-id.md) ---
 P9_MAX_IMAGE_MB = env.integer("P9_MAX_IMAGE_MB", 15, minimum=1)
 P9_MAX_VIDEO_MB = env.integer("P9_MAX_VIDEO_MB", 60, minimum=1)
+# The largest request body any page takes (the document page: front, back and camera clip);
+# larger ones get a 413 before they are read (core.request_limits).
+MAX_REQUEST_BODY_MB = env.integer(
+    "MAX_REQUEST_BODY_MB", P9_MAX_VIDEO_MB + 2 * P9_MAX_IMAGE_MB + 1, minimum=1
+)
 P9_MAX_IMAGE_MEGAPIXELS = env.integer("P9_MAX_IMAGE_MEGAPIXELS", 40, minimum=1)
 P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)

@@ -32,6 +32,9 @@ IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "AVIF"}
 VIDEO_FORMATS = {"matroska,webm", "mov,mp4,m4a,3gp,3g2,mj2"}
 VIDEO_CODECS = {"vp8", "vp9", "av1", "h264", "hevc", "mpeg4"}
 MIN_VIDEO_SECONDS, MAX_VIDEO_SECONDS = 2, 30
+# Bounded from the header, before a frame is decoded: 4K from a phone, no larger.
+MAX_VIDEO_SIDE = 3840
+MAX_VIDEO_PIXELS = 3840 * 2160
 MIN_IMAGE_SIDE = 400
 LONGEST_STORED_SIDE = 2400
 
@@ -149,6 +152,13 @@ def clean_video_bytes(data: bytes) -> CleanVideo:
             if stream.codec_context.name not in VIDEO_CODECS:
                 raise UploadRejected("The selected video must be a WebM or MP4 video")
             width, height = stream.codec_context.width, stream.codec_context.height
+            if not (0 < width <= MAX_VIDEO_SIDE and 0 < height <= MAX_VIDEO_SIDE) or (
+                width * height > MAX_VIDEO_PIXELS
+            ):
+                raise UploadRejected(
+                    "The selected video is too large. Record it again with your phone's "
+                    "normal camera settings"
+                )
             has_audio = bool(container.streams.audio)
             duration = _duration(container, stream)
             content_type = "video/webm" if "webm" in container.format.name else "video/mp4"

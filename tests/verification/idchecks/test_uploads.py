@@ -152,8 +152,12 @@ def test_it_keeps_the_pictures_and_sound_of_a_video_but_not_its_tags(fmt):
         (lambda: clip("webm")[: len(clip("webm")) // 8], "could not be played|at least 2"),
         (lambda: passport_jpeg(), "WebM or MP4|could not be played"),
         (lambda: b"\x1a\x45\xdf\xa3" + b"\x00" * 500, "could not be played"),
+        (
+            lambda: media.video_clip(seconds=2.5, digits=None, fps=1, size=(4096, 4096)),
+            "too large. Record it again",
+        ),
     ],
-    ids=["short", "long", "truncated", "photo-as-video", "junk-webm-header"],
+    ids=["short", "long", "truncated", "photo-as-video", "junk-webm-header", "4096-square"],
 )
 def test_it_refuses_bad_videos_with_a_clear_message(data, message):
     upload = SimpleUploadedFile("me.webm", data(), content_type="video/webm")
