@@ -554,9 +554,29 @@ def decide_automatically(check_id) -> None:
             )
             _email_approved(check)
             return
+    no_record = _no_usable_record(check, results)
+    if no_record is not None:
+        # A checker could only reject it: tell the patient now what to do instead.
+        check.save(update_fields=["automated_at"])
+        _reject(check, no_record, actor=None)
+        return
     check.status = IdCheck.Status.AWAITING_REVIEW
     check.save(update_fields=["status", "automated_at"])
     audit.record(events.ID_CHECK_QUEUED, user=check.user, check=str(check.id))
+
+
+def _no_usable_record(check: IdCheck, results) -> str | None:
+    """The rejection reason when a tracing check found no NHS record it could link (no
+    match, several, restricted, linked to another login, outside the nations, under age):
+    nobody can approve it, so it is not put in front of a person."""
+    if not check.needs_trace:
+        return None
+    traced = next((r for r in results if r.name == trace.NAME), None)
+    if traced is None or traced.outcome != AutomatedCheck.Outcome.FAIL:
+        return None
+    if traced.details.get("under_minimum_age"):
+        return IdCheck.RejectionReason.TOO_YOUNG
+    return IdCheck.RejectionReason.DETAILS_MISMATCH
 
 
 def stalled_checks(older_than: timedelta):
@@ -818,9 +838,15 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
     if reason not in IdCheck.RejectionReason.values:
         raise ValueError("unknown rejection reason")
     check = _locked_for_decision(check_id, checker)
+    return _reject(check, reason, note, actor=checker, request=request)
+
+
+def _reject(check: IdCheck, reason: str, note: str = "", *, actor, request=None) -> IdCheck:
+    """Record a rejection (by a checker, or by the pipeline when ``actor`` is None), audit it
+    and email the patient what to do next."""
     check.status = IdCheck.Status.REJECTED
     check.decided_at = timezone.now()
-    check.decided_by = checker
+    check.decided_by = actor
     check.rejection_reason = reason
     check.decision_note = note
     check.locked_until = None
@@ -838,15 +864,16 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
         events.ID_CHECK_REJECTED,
         request=request,
         user=check.user,
-        actor=checker,
+        actor=actor,
         check=str(check.id),
         reason=reason,
+        automatic=actor is None,
     )
     notifications.send(
         messages.REJECTED.name,
         check.user.email,
         {
-            "reason": check.get_rejection_reason_display().lower(),
+            "reason": check.reason_for_patient,
             "next_step": next_step_advice(check),
             "status_url": _site("verification:idcheck_status"),
             "gp_online_url": _site("verification:gp_online_details"),
@@ -859,6 +886,12 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
 def next_step_advice(check: IdCheck) -> str:
     """What to do differently next time, for the rejection email and the status page."""
     reason = check.rejection_reason
+    traced = check.results.filter(name=trace.NAME).first() if check.needs_trace else None
+    if traced is not None and traced.details.get("trace") == "duplicate":
+        return (
+            "your NHS record is already linked to another NHS login. If that login is not "
+            "yours, ask your GP surgery for help."
+        )
     if reason == IdCheck.RejectionReason.DETAILS_MISMATCH and check.needs_trace:
         return (
             "give your name, date of birth and postcode as your GP surgery has them, and use "

@@ -17,6 +17,7 @@ journey = [
     path("photo-id/face-scan/", views.face, name="idcheck_face"),
     path("photo-id/check-your-answers/", views.check_answers, name="idcheck_check_answers"),
     path("photo-id/status/", views.status, name="idcheck_status"),
+    path("photo-id/status/now/", views.status_now, name="idcheck_status_now"),
     path("photo-id/continue/", views.continue_to_service, name="idcheck_continue"),
 ]
 workspace = [

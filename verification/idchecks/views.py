@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -282,6 +282,15 @@ def status(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def status_now(request: HttpRequest) -> JsonResponse:
+    """The latest check's status only, for the status page to update itself (no details)."""
+    check = services.current_check(request.user)
+    response = JsonResponse({"status": check.status if check else None})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

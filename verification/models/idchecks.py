@@ -186,6 +186,13 @@ class IdCheck(models.Model):
         return bool(self.traced_record and json.loads(self.traced_record)["phone_matched"])
 
     @property
+    def reason_for_patient(self) -> str:
+        """The rejection reason as it reads inside a sentence ("the details do not match the
+        NHS record"): only the first letter is lowered, so NHS and ID stay capitals."""
+        text = self.get_rejection_reason_display()
+        return text[:1].lower() + text[1:]
+
+    @property
     def is_decided(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.REJECTED)
 
@@ -238,6 +245,24 @@ class IdCheckMedia(models.Model):
         return f"{self.get_kind_display()} for {self.id_check_id}"
 
 
+# What each automated check is called on the checker's page (the results keep short names).
+CHECK_LABELS = {
+    "image_quality": "Photo quality",
+    "document_face": "Face on the ID",
+    "nhs_record": "NHS record",
+    "machine_readable_zone": "Machine-readable zone (MRZ) and details",
+    "document_capture": "A photo of a real document",
+    "document_camera": "Taken with the camera",
+    "document_issuer": "Issuer's check",
+    "document_reuse": "Used by another NHS login",
+    "face_match": "Face match",
+    "liveness": "Live person",
+    "video_face": "Face in the video",
+    "spoken_digits": "Spoken numbers",
+    "face_scan": "Face scan",
+}
+
+
 class AutomatedCheck(models.Model):
     """The result of one automated check of an ``IdCheck``, with how sure it is.
 
@@ -269,6 +294,10 @@ class AutomatedCheck(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.outcome} ({self.confidence:.2f})"
+
+    @property
+    def label(self) -> str:
+        return CHECK_LABELS.get(self.name, self.name.replace("_", " ").capitalize())
 
 
 class DocumentUse(models.Model):
