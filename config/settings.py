@@ -427,7 +427,6 @@ P9_MAX_IMAGE_MEGAPIXELS = env.integer("P9_MAX_IMAGE_MEGAPIXELS", 40, minimum=1)
 P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
 P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
-P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=True)
 # --- The document's issuer (P9), issue 13: see docs/verification-p9-document-checking.md ---
 # "fake": a deterministic rule in this process; "hmpo": HM Passport Office's Document Checking
 # Service at DCS_URL (our own fake at <SITE_URL>/fake-dcs outside production).
@@ -481,6 +480,8 @@ FAKE_DCS_ENABLED = not PRODUCTION
 FAKE_DCS_SLOW_SECONDS = env.integer("FAKE_DCS_SLOW_SECONDS", 30, minimum=1)
 # Days after its expiry date a document is still accepted (0: an expired document fails).
 P9_DOCUMENT_EXPIRY_GRACE_DAYS = env.integer("P9_DOCUMENT_EXPIRY_GRACE_DAYS", 0, minimum=0)
+# Off unless turned on: docs/verification-p9-photo-id.md says which measured rates justify it.
+P9_FAST_TRACK = env.boolean("P9_FAST_TRACK", default=False)
 # The heavy checks (OCR, faces, speech) run on their own queue, in workers that load the models.
 CELERY_TASK_ROUTES = {"verification.tasks.run_id_checks": {"queue": "checks"}}
 CELERY_BEAT_SCHEDULE |= {

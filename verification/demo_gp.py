@@ -88,8 +88,7 @@ def seed() -> list[str]:
         "",
         "GP online registration details (P9)",
         f"  Practice staff: {admin_url}  email {STAFF_EMAIL}, password '{PASSWORD}',",
-        "    then choose 'Backup code' and enter one of: "
-        + ", ".join(BACKUP_CODES),
+        "    then choose 'Backup code' and enter one of: " + ", ".join(BACKUP_CODES),
         f"  Patients (password '{PASSWORD}'), at {settings.SITE_URL}/prove-who-you-are/:",
     ]
     today = timezone.localdate()

@@ -24,6 +24,11 @@ ID_CHECK_TAKEN = audit.register(
 ID_CHECK_MEDIA_VIEWED = audit.register(
     "idcheck.media_viewed", "An identity checker looked at your photo ID or video"
 )
+ID_CHECK_FIRST_APPROVAL = audit.register(
+    "idcheck.first_approval",
+    "An identity checker approved your ID check; a second checker will confirm it",
+    visible_to_patient=False,
+)
 ID_CHECK_APPROVED = audit.register("idcheck.approved", "An identity checker approved your ID check")
 ID_CHECK_REJECTED = audit.register(
     "idcheck.rejected", "An identity checker could not approve your ID check"

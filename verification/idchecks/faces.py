@@ -453,7 +453,9 @@ def _fail(problem: str, summary: str, details: dict) -> Result:
 
 
 def _liveness(measured: list[_Frame], prompt: str, *, mirrored: bool = False) -> Result:
-    if prompt not in PROMPTS:
+    # An empty prompt: the video route, where a person judges what the patient shows; every
+    # check but the prompt's still runs, as a warning for the checker.
+    if prompt and prompt not in PROMPTS:
         raise ValueError(f"unknown prompt {prompt!r}")
     seconds = measured[-1].seconds - measured[0].seconds if measured else 0.0
     one_face = [frame for frame in measured if frame.face]
@@ -500,7 +502,10 @@ def _liveness(measured: list[_Frame], prompt: str, *, mirrored: bool = False) ->
 
     # (f) the prompt, measured first: the frame that shows it done is described with the
     # others, so the person who followed it is the person compared with the document.
-    if prompt == "blink":
+    if not prompt:
+        failure, evidence = None, []
+        summary = "A live face: it moved, one person, not a replay (no prompt on this route)"
+    elif prompt == "blink":
         blinks, openness, evidence = _blinks(one_face)
         details |= {"blinks": blinks, "eyes_open_ratio": round(openness, 3)}
         failure = None if blinks else "No blink seen"

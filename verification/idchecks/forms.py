@@ -73,6 +73,11 @@ class DocumentPhotoForm(forms.Form):
         label="Photo of your ID",
         help_text="For a passport, the page with your photo. Lay it flat, fill the screen.",
     )
+    # Filled by the camera step (static/js/idcheck.js): the clip filmed while the photo was
+    # taken. Without it the photo counts as chosen from a file (never fast-tracked).
+    front_clip = _UploadField(
+        kind="video", capture="environment", what="camera clip of your ID", required=False
+    )
 
     def __init__(self, *args, needs_back: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,14 +130,16 @@ class VideoForm(forms.Form):
 
 
 class FaceForm(forms.Form):
+    """The face scan: a short clip recorded in the page (a few seconds, with the prompt)."""
+
     face = _UploadField(
-        kind="image",
+        kind="video",
         capture="user",
-        what="photo of your face",
-        label="Take a photo of your face",
-        help_text="Look straight at the camera. Take off glasses and anything covering your face.",
+        what="face scan",
+        label="Your face scan",
+        help_text="A few seconds of your face, doing what the page asks.",
     )
-    face.nhsuk = {"label_size": "l", "page_heading": True}
+    face.nhsuk = {"label_size": "m"}
 
 
 class DecisionForm(forms.Form):
@@ -156,14 +163,39 @@ class DecisionForm(forms.Form):
         help_text="Do not write down personal details. The patient does not see this note.",
     )
 
-    def __init__(self, *args, can_approve: bool = True, **kwargs):
+    override_reason = forms.CharField(
+        label="Why are you approving it although an automated check failed?",
+        widget=forms.Textarea,
+        required=False,
+        max_length=1000,
+        help_text=(
+            "A second identity checker must also approve it. Say what you saw that the "
+            "automated check did not. Do not write down personal details."
+        ),
+    )
+
+    def __init__(self, *args, can_approve: bool = True, needs_reason: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.needs_reason = needs_reason
         if not can_approve:  # no NHS record to link: only a rejection is possible
             self.fields["decision"].choices = [("reject", "Reject")]
             self.fields["decision"].initial = "reject"
+        if not needs_reason:
+            del self.fields["override_reason"]
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == "reject" and not data.get("reason"):
+        decision = data.get("decision")
+        if decision == "reject" and not data.get("reason"):
             self.add_error("reason", "Select a reason for rejecting")
+        if decision == "approve" and data.get("reason"):
+            # A reason to reject with "Approve" is a contradiction: never save it as either.
+            self.add_error(
+                "reason", "You chose Approve and a reason for rejecting. Choose one decision"
+            )
+        if decision == "approve" and self.needs_reason and not data.get("override_reason", ""):
+            self.add_error(
+                "override_reason",
+                "Say why you are approving it although an automated check failed",
+            )
         return data

@@ -59,12 +59,26 @@ def check_detail(request: HttpRequest, check_id) -> HttpResponse:
         flash.info(request, "That check is not yours to decide. Take the next check")
         return redirect("verification:review_queue")
     can_approve = services.can_approve(check)
-    form = forms.DecisionForm(request.POST or None, can_approve=can_approve)
+    second = check.status == IdCheck.Status.AWAITING_SECOND_REVIEW
+    needs_reason = not second and services.needs_second_checker(check)
+    form = forms.DecisionForm(
+        request.POST or None, can_approve=can_approve, needs_reason=needs_reason
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
-                services.approve(check.pk, request.user, request=request)
-                flash.success(request, "Check approved. The patient has been emailed")
+                decided = services.approve(
+                    check.pk,
+                    request.user,
+                    form.cleaned_data.get("override_reason", ""),
+                    request=request,
+                )
+                if decided.status == IdCheck.Status.AWAITING_SECOND_REVIEW:
+                    flash.success(
+                        request, "Approval saved. A second identity checker must also approve it"
+                    )
+                else:
+                    flash.success(request, "Check approved. The patient has been emailed")
             else:
                 services.reject(
                     check.pk,
@@ -76,6 +90,9 @@ def check_detail(request: HttpRequest, check_id) -> HttpResponse:
                 flash.success(request, "Check rejected. The patient has been emailed")
         except services.NotYours:
             flash.info(request, "Your time to decide that check ran out. Take the next check")
+        except services.ReasonNeeded:  # the failed checks changed since the page was shown
+            flash.info(request, "Say why you are approving it although an automated check failed")
+            return redirect("verification:review_check", check.pk)
         except services.CannotApprove:
             flash.info(request, "That check cannot be approved: it has no NHS record to link")
         return redirect("verification:review_queue")
@@ -93,6 +110,10 @@ def check_detail(request: HttpRequest, check_id) -> HttpResponse:
             "video": check.media_of("video"),
             "face": check.media_of("face"),
             "results": list(check.results.all()),
+            "warnings": services.warnings_for(check),
+            "needs_reason": needs_reason,
+            "second_approval": second,
+            "face_match": next((r for r in check.results.all() if r.name == "face_match"), None),
         },
     )
 
@@ -111,5 +132,28 @@ def media(request: HttpRequest, media_id) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store, private"
     response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@checker_required
+def face_crop(request: HttpRequest, check_id, side: str) -> HttpResponse:
+    """The face the automated face match compared, cropped: ``document`` or ``live``.
+
+    For the checker who holds the check, so the two faces can be seen side by side (audited
+    as a view of that media). Made on the fly from the encrypted media, never stored.
+    """
+    check = get_object_or_404(
+        IdCheck.objects.select_related("user").prefetch_related("media", "results"), pk=check_id
+    )
+    if side not in ("document", "live") or not check.is_locked_to(request.user):
+        raise Http404
+    crop = services.face_crop(check, side)
+    if crop is None:
+        raise Http404
+    media_item, jpeg = crop
+    services.record_media_view(media_item, request.user, request=request)
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     return response

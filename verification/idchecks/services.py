@@ -18,11 +18,22 @@ from django.utils.timesince import timesince
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import ProofingLevel
-from accounts.services import set_proofing_level
+from accounts.services import proofing_hold, set_proofing_level
 from core import audit, notifications
 from verification.ages import old_enough_for_p9
 from verification.demographics.normalise import nation_for_postcode
-from verification.idchecks import checks, document, events, messages, storage, trace
+from verification.idchecks import (
+    camera,
+    checks,
+    document,
+    events,
+    faces,
+    issuer,
+    messages,
+    reuse,
+    storage,
+    trace,
+)
 from verification.idchecks.uploads import CleanImage, CleanVideo
 from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity
 from verification.models.idchecks import PASSPORTS, DocumentType
@@ -137,6 +148,8 @@ def choose_digits_way(check: IdCheck, way: str) -> None:
 def add_media(check: IdCheck, kind: str, clean: CleanImage | CleanVideo, *, request=None):
     """Store a checked upload, encrypted; it replaces one of the same kind."""
     _drop_media(check, [kind])
+    if kind == Kind.DOCUMENT_FRONT:
+        _drop_media(check, [Kind.DOCUMENT_CLIP])  # the clip belongs to the photo it filmed
     name = storage.save_encrypted(clean.data)
     media = IdCheckMedia.objects.create(
         id_check=check,
@@ -148,13 +161,55 @@ def add_media(check: IdCheck, kind: str, clean: CleanImage | CleanVideo, *, requ
         width=clean.width,
         height=clean.height,
         duration_seconds=getattr(clean, "duration", None),
+        # The prompt this face scan was recorded for; the next recording gets a new one.
+        liveness_prompt=check.liveness_prompt if kind == Kind.FACE else "",
     )
+    if kind == Kind.FACE:
+        offer_new_prompt(check)
     audit.record(
         events.ID_CHECK_UPLOADED, request=request, user=check.user, check=str(check.id), kind=kind
     )
     if hasattr(check, "_prefetched_objects_cache"):
         check._prefetched_objects_cache.pop("media", None)
     return media
+
+
+def add_document_photo(check: IdCheck, photo: CleanImage, clip: CleanVideo | None, *, request=None):
+    """The document's photo, with the camera step's clip when there is one. A new photo
+    without a clip drops the old clip: the evidence must be of the photo that is kept."""
+    add_media(check, Kind.DOCUMENT_FRONT, photo, request=request)
+    if clip is not None:
+        add_media(check, Kind.DOCUMENT_CLIP, clip, request=request)
+    else:
+        _drop_media(check, [Kind.DOCUMENT_CLIP])
+
+
+def offered_prompt(check: IdCheck) -> str:
+    """The face scan's prompt shown to the patient now (chosen at random the first time)."""
+    if check.liveness_prompt not in faces.PROMPTS:
+        offer_new_prompt(check)
+    return check.liveness_prompt
+
+
+def offer_new_prompt(check: IdCheck) -> str:
+    """A new random prompt: after each face scan kept or refused, so none can be reused."""
+    check.liveness_prompt = faces.random_prompt()
+    check.save(update_fields=["liveness_prompt"])
+    return check.liveness_prompt
+
+
+def face_capture_problem(check: IdCheck, clip: CleanVideo) -> str | None:
+    """None when the face scan can be kept, else what the patient should do differently.
+
+    Runs the liveness check on the clip against the prompt offered (a few hundred
+    milliseconds); the pipeline runs it again, with the face match, after the check is sent.
+    """
+    prompt = offered_prompt(check)
+    result = faces.liveness(faces.clip_frames(clip.data), prompt)
+    problem = result.details.get("problem") if result.outcome != checks.PASS else None
+    if problem is None:
+        return None
+    return faces.PATIENT_MESSAGES.get(problem, faces.PATIENT_MESSAGES["no_face"])
 
 
 def _drop_media(check: IdCheck, kinds) -> None:
@@ -213,33 +268,67 @@ class _Media:
         self.check = check
         self._cache: dict = {}
 
-    def raw(self, kind: str) -> bytes | None:
-        if kind not in self._cache:
-            media = self.check.media_of(kind)
-            self._cache[kind] = storage.read_decrypted(media.storage_name) if media else None
-        return self._cache[kind]
-
-    def image(self, kind: str):
-        key = f"rgb:{kind}"
+    def _once(self, key, make):
         if key not in self._cache:
-            data = self.raw(kind)
-            self._cache[key] = checks.load_image(data) if data else None
+            self._cache[key] = make()
         return self._cache[key]
 
-    def mrz(self) -> document.DocumentReading | None:
-        """The document's machine-readable zone, read once per run (kept in memory only)."""
-        if "mrz" not in self._cache:
+    def raw(self, kind: str) -> bytes | None:
+        def read():
+            media = self.check.media_of(kind)
+            return storage.read_decrypted(media.storage_name) if media else None
+
+        return self._once(kind, read)
+
+    def image(self, kind: str):
+        def load():
+            data = self.raw(kind)
+            return checks.load_image(data) if data else None
+
+        return self._once(f"rgb:{kind}", load)
+
+    def document(self):
+        """The document read (MRZ and printed zone), once per run, in memory only."""
+
+        def read():
             side = _mrz_side(self.check)
             rgb = self.image(side) if side else None
-            self._cache["mrz"] = (
-                document.read_document(rgb, self.check.document_type) if rgb is not None else None
-            )
-        return self._cache["mrz"]
+            if rgb is None:
+                return None
+            # A card's printed details are on its front, its MRZ on the back.
+            front = self.image(Kind.DOCUMENT_FRONT) if side == Kind.DOCUMENT_BACK else None
+            return document.read_document(rgb, self.check.document_type, viz_rgb=front)
+
+        return self._once("document", read)
+
+    def mrz(self):
+        """The document reading, for the trace (its MRZ names and date of birth)."""
+        return self.document()
 
     def frames(self):
-        if "frames" not in self._cache:
-            self._cache["frames"] = checks.video_frames(self.raw(Kind.VIDEO) or b"")
-        return self._cache["frames"]
+        return self._once("frames", lambda: checks.video_frames(self.raw(Kind.VIDEO) or b""))
+
+    def live_clip(self) -> bytes:
+        """The clip of the patient's face: the face scan, or the video on the video route."""
+        kind = Kind.FACE if self.check.method == IdCheck.Method.FACE_SCAN else Kind.VIDEO
+        return self.raw(kind) or b""
+
+    def live_frames(self):
+        """(seconds, picture) pairs from the live clip, a few per second."""
+        return self._once("live", lambda: faces.clip_frames(self.live_clip()))
+
+    def live_results(self):
+        """(face_match, liveness) measured together, each frame once. A face scan's prompt is
+        the one shown while it was recorded; the video route has none (a person judges)."""
+
+        def measure():
+            clip = self.check.media_of(Kind.FACE)
+            prompt = clip.liveness_prompt if clip else ""
+            return faces.check_live_capture(
+                self.image(Kind.DOCUMENT_FRONT), self.live_frames(), prompt
+            )
+
+        return self._once("live_results", measure)
 
 
 def _mrz_side(check: IdCheck) -> str | None:
@@ -256,7 +345,7 @@ def _mrz(check: IdCheck, media: _Media) -> checks.Result:
         return checks.Result(
             checks.NOT_APPLICABLE, 0.0, "This document has no machine-readable zone"
         )
-    reading = media.mrz()
+    reading = media.document()
     if reading is None:
         return checks.Result(checks.FAIL, 1.0, "The side with the machine-readable zone is missing")
     return document.compare_with_record(reading, nhs_record_of(check))
@@ -280,31 +369,99 @@ def _trace(check: IdCheck, media: _Media) -> checks.Result:
     return result
 
 
+def _issuer(check: IdCheck, media: _Media) -> checks.Result:
+    """Ask the document's issuer whether it is valid for these details (UK passports: HMPO)."""
+    reading = media.document() if _mrz_side(check) else None
+    return issuer.issuer_check(check, reading)
+
+
+def _reuse(check: IdCheck, media: _Media) -> checks.Result:
+    try:
+        reading = media.document() if _mrz_side(check) else None
+    except (ValueError, OSError):
+        reading = None
+    return reuse.register_and_compare(check, reading)
+
+
+def _document_face(check: IdCheck, media: _Media) -> checks.Result:
+    """A face is printed on the photo ID (dlib's detector; the biggest, for a ghost image)."""
+    face = faces.document_face(media.image(Kind.DOCUMENT_FRONT))
+    if face is None:
+        return checks.Result(checks.FAIL, 0.8, "No face found on the photo ID", {"faces": 0})
+    return checks.Result(
+        checks.PASS, 0.95, "A face was found on the photo ID", {"box": list(face.box)}
+    )
+
+
+def _face_match(check: IdCheck, media: _Media) -> checks.Result:
+    """The face on the document against the live face (face scan clip, or the video)."""
+    return media.live_results()[0]
+
+
+def _liveness(check: IdCheck, media: _Media) -> checks.Result:
+    """A live person: on a face scan the random prompt followed too (``IdCheckMedia``'s)."""
+    return media.live_results()[1]
+
+
+FACE_SCAN = IdCheck.Method.FACE_SCAN
+VIDEO = IdCheck.Method.VIDEO
+
 # name -> (applies to this check?, run). Order: cheap first, so a blurred photo fails fast.
 PIPELINE = {
     "image_quality": (
         lambda c: True,
         lambda c, m: document.image_quality(m.image(Kind.DOCUMENT_FRONT)),
     ),
-    "document_face": (
-        lambda c: True,
-        lambda c, m: checks.document_face(m.image(Kind.DOCUMENT_FRONT)),
-    ),
+    "document_face": (lambda c: True, _document_face),
     # Only on the route after a failed P5 trace; before the MRZ, which compares with its record.
     trace.NAME: (lambda c: c.needs_trace, _trace),
     "machine_readable_zone": (lambda c: True, _mrz),
-    "face_scan": (
-        lambda c: c.method == IdCheck.Method.FACE_SCAN,
-        lambda c, m: checks.face_capture(m.image(Kind.FACE)),
+    "document_capture": (
+        lambda c: True,
+        lambda c, m: document.photographed(m.image(Kind.DOCUMENT_FRONT)),
     ),
+    camera.NAME: (
+        lambda c: True,
+        lambda c, m: camera.document_camera(
+            m.image(Kind.DOCUMENT_FRONT), m.raw(Kind.DOCUMENT_CLIP)
+        ),
+    ),
+    issuer.NAME: (lambda c: True, _issuer),
+    reuse.NAME: (lambda c: True, _reuse),
+    "face_match": (lambda c: True, _face_match),
+    "liveness": (lambda c: True, _liveness),
     "video_face": (
-        lambda c: c.method == IdCheck.Method.VIDEO,
+        lambda c: c.method == VIDEO,
         lambda c, m: checks.video_face(m.frames()),
     ),
     "spoken_digits": (
-        lambda c: c.method == IdCheck.Method.VIDEO,
+        lambda c: c.method == VIDEO,
         lambda c, m: checks.spoken_digits(m.raw(Kind.VIDEO) or b"", c.digits, c.digits_way),
     ),
+}
+
+# Every one of these must pass, with confidence, for a check to be approved with no person.
+FAST_TRACK_NEEDS = {
+    "image_quality",
+    "document_face",
+    "machine_readable_zone",
+    "document_capture",
+    camera.NAME,
+    issuer.NAME,
+    reuse.NAME,
+    "face_match",
+    "liveness",
+}
+# Approving against any of these failing needs a written reason and a second checker.
+FOUR_EYES_WHEN_FAILED = {
+    "face_match",
+    "liveness",
+    "machine_readable_zone",
+    "document_capture",
+    camera.NAME,
+    issuer.NAME,
+    reuse.NAME,
+    "document_face",
 }
 
 
@@ -356,21 +513,27 @@ def run_automated_checks(check_id) -> None:
 
 
 def fast_track_allowed(check: IdCheck, results) -> bool:
-    """All deciding checks passed with high confidence, on a route a machine can finish.
+    """Every automated check passed with margin, on a route a machine can finish.
 
-    A video is judged by a person: whether the patient shows the 4 numbers (spoken, signed
-    or written) is the point of it, and recognising them is only ever a hint (ADR 0040).
+    Only a face scan: a live clip with a random prompt, compared with the document's face.
+    The document must be read and match the NHS record, be a photograph taken by the camera
+    step, be confirmed by its issuer and be used by no other login (ADR 0040, ADR 0046). A
+    video is judged by a person: whether the patient shows the 4 numbers is the point of it.
+    A login whose owner said a P9 was not them is held for support (``proofing_hold``).
     """
     if not settings.P9_FAST_TRACK or check.method != IdCheck.Method.FACE_SCAN:
         return False
+    if proofing_hold(check.user):
+        return False
     deciding = [r for r in results if not r.advisory]
     names = {r.name for r in deciding}
-    needed = {"image_quality", "document_face", "machine_readable_zone", "face_scan"}
+    needed = set(FAST_TRACK_NEEDS)
     if check.needs_trace:  # and the trace matched exactly one record (ADR 0043)
         needed.add(trace.NAME)
     return needed <= names and all(
         r.outcome == AutomatedCheck.Outcome.PASS and r.confidence >= FAST_TRACK_CONFIDENCE
         for r in deciding
+        if r.outcome != AutomatedCheck.Outcome.NOT_APPLICABLE or r.name in needed
     )
 
 
@@ -409,9 +572,29 @@ def decide_automatically(check_id) -> None:
             )
             _email_approved(check)
             return
+    no_record = _no_usable_record(check, results)
+    if no_record is not None:
+        # A checker could only reject it: tell the patient now what to do instead.
+        check.save(update_fields=["automated_at"])
+        _reject(check, no_record, actor=None)
+        return
     check.status = IdCheck.Status.AWAITING_REVIEW
     check.save(update_fields=["status", "automated_at"])
     audit.record(events.ID_CHECK_QUEUED, user=check.user, check=str(check.id))
+
+
+def _no_usable_record(check: IdCheck, results) -> str | None:
+    """The rejection reason when a tracing check found no NHS record it could link (no
+    match, several, restricted, linked to another login, outside the nations, under age):
+    nobody can approve it, so it is not put in front of a person."""
+    if not check.needs_trace:
+        return None
+    traced = next((r for r in results if r.name == trace.NAME), None)
+    if traced is None or traced.outcome != AutomatedCheck.Outcome.FAIL:
+        return None
+    if traced.details.get("under_minimum_age"):
+        return IdCheck.RejectionReason.TOO_YOUNG
+    return IdCheck.RejectionReason.DETAILS_MISMATCH
 
 
 def stalled_checks(older_than: timedelta):
@@ -432,17 +615,26 @@ def is_identity_checker(user) -> bool:
     )
 
 
+WAITING_FOR_A_CHECKER = (IdCheck.Status.AWAITING_REVIEW, IdCheck.Status.AWAITING_SECOND_REVIEW)
+
+
 def queue():
-    return IdCheck.objects.filter(status=IdCheck.Status.AWAITING_REVIEW).order_by("submitted_at")
+    """Checks waiting for a checker: first looks and second approvals, oldest first."""
+    return IdCheck.objects.filter(status__in=WAITING_FOR_A_CHECKER).order_by("submitted_at")
 
 
 def queue_summary() -> dict:
+    """How many checks wait untaken, how many are being checked, how old the oldest is.
+
+    A check being checked is not also counted as waiting."""
     waiting = queue()
     oldest = waiting.first()
     now = timezone.now()
+    in_progress = waiting.filter(locked_until__gt=now).count()
     return {
-        "waiting": waiting.count(),
-        "in_progress": waiting.filter(locked_until__gt=now).count(),
+        "waiting": waiting.count() - in_progress,
+        "second_approvals": waiting.filter(status=IdCheck.Status.AWAITING_SECOND_REVIEW).count(),
+        "in_progress": in_progress,
         "oldest_age": (now - oldest.submitted_at) if oldest else None,
         "oldest_age_text": timesince(oldest.submitted_at, now) if oldest else "",
     }
@@ -464,7 +656,8 @@ def take_next(checker, *, request=None) -> IdCheck | None:
         return mine
     now = timezone.now()
     unlocked = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
-    free = queue().filter(unlocked).exclude(user=checker)
+    # Nobody checks their own ID, and the second approval is never the first checker's.
+    free = queue().filter(unlocked).exclude(user=checker).exclude(first_approved_by=checker)
     candidate = free.select_for_update(skip_locked=True).first()
     if candidate is None:
         return None
@@ -490,6 +683,32 @@ def record_media_view(media: IdCheckMedia, checker, *, request=None) -> None:
         check=str(media.id_check_id),
         kind=media.kind,
     )
+
+
+def face_crop(check: IdCheck, side: str):
+    """(media, JPEG bytes) of the face the face match used on one side, or None.
+
+    ``side`` is "document" (the ID's photo) or "live" (the frame of the face scan or video
+    the match used). The boxes are in the face match's result; the crop is made from the
+    decrypted media in memory and never stored.
+    """
+    result = next((r for r in check.results.all() if r.name == "face_match"), None)
+    if result is None or check.media_deleted_at:
+        return None
+    media = _Media(check)
+    if side == "document":
+        box = result.details.get("document_box")
+        item = check.media_of(Kind.DOCUMENT_FRONT)
+        rgb = media.image(Kind.DOCUMENT_FRONT) if item else None
+    else:
+        box = result.details.get("live_box")
+        item = check.media_of(Kind.FACE if check.method == IdCheck.Method.FACE_SCAN else Kind.VIDEO)
+        frames = media.live_frames() if item else []
+        index = result.details.get("live_frame", 0)
+        rgb = frames[index][1] if 0 <= index < len(frames) else None
+    if not box or rgb is None:
+        return None
+    return item, faces.face_crop_jpeg(rgb, box)
 
 
 class NotYours(Exception):
@@ -538,17 +757,77 @@ def _grant_p9(check: IdCheck, *, level_route: str, actor=None, request=None) -> 
     set_proofing_level(check.user, ProofingLevel.P9, route=level_route, actor=actor)
 
 
+class ReasonNeeded(Exception):
+    """Approving against a failed automated check needs a written reason."""
+
+
+def warnings_for(check: IdCheck) -> list:
+    """The automated checks a checker must weigh: every deciding one that did not pass."""
+    return [
+        r
+        for r in check.results.all()
+        if not r.advisory
+        and r.outcome in (AutomatedCheck.Outcome.FAIL, AutomatedCheck.Outcome.UNSURE)
+    ]
+
+
+def needs_second_checker(check: IdCheck) -> bool:
+    """Four eyes: a face match that did not pass, or a failed document, liveness, issuer or
+    reuse check, can only be approved by two checkers, the first giving a written reason."""
+    for result in check.results.all():
+        if result.advisory or result.name not in FOUR_EYES_WHEN_FAILED:
+            continue
+        if result.outcome == AutomatedCheck.Outcome.FAIL:
+            return True
+        if result.name == "face_match" and result.outcome != AutomatedCheck.Outcome.PASS:
+            return True
+    return False
+
+
 def _locked_for_decision(check_id, checker) -> IdCheck:
     check = IdCheck.objects.select_for_update().select_related("user").get(pk=check_id)
-    if check.status != IdCheck.Status.AWAITING_REVIEW or not check.is_locked_to(checker):
+    if check.status not in WAITING_FOR_A_CHECKER or not check.is_locked_to(checker):
+        raise NotYours
+    if check.first_approved_by_id == checker.pk:  # a second approval is someone else's
         raise NotYours
     return check
 
 
 @transaction.atomic
-def approve(check_id, checker, *, request=None) -> IdCheck:
-    """A checker approves: the patient is P9 (route and document recorded) and is emailed."""
+def approve(check_id, checker, reason: str = "", *, request=None) -> IdCheck:
+    """A checker approves: the patient is P9 (route and document recorded) and is emailed.
+
+    Against a failed automated check (``needs_second_checker``) the first approval needs a
+    written ``reason`` and only passes the check to a second checker, who makes it P9.
+    """
     check = _locked_for_decision(check_id, checker)
+    second = check.status == IdCheck.Status.AWAITING_SECOND_REVIEW
+    if not second and needs_second_checker(check):
+        if not reason.strip():
+            raise ReasonNeeded
+        check.status = IdCheck.Status.AWAITING_SECOND_REVIEW
+        check.first_approved_by = checker
+        check.first_approved_at = timezone.now()
+        check.override_reason = reason.strip()
+        check.locked_until = None
+        check.save(
+            update_fields=[
+                "status",
+                "first_approved_by",
+                "first_approved_at",
+                "override_reason",
+                "locked_until",
+            ]
+        )
+        audit.record(
+            events.ID_CHECK_FIRST_APPROVAL,
+            request=request,
+            user=check.user,
+            actor=checker,
+            check=str(check.id),
+            overridden=sorted(r.name for r in warnings_for(check)),
+        )
+        return check
     _grant_p9(check, level_route=check.route, actor=checker, request=request)
     check.status = IdCheck.Status.APPROVED
     check.decided_at = timezone.now()
@@ -564,6 +843,8 @@ def approve(check_id, checker, *, request=None) -> IdCheck:
         route=check.route,
         document_type=check.document_type,
         nhs_record_traced=check.needs_trace,
+        four_eyes=second,
+        first_checker=str(check.first_approved_by_id) if second else None,
     )
     _email_approved(check)
     return check
@@ -575,9 +856,15 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
     if reason not in IdCheck.RejectionReason.values:
         raise ValueError("unknown rejection reason")
     check = _locked_for_decision(check_id, checker)
+    return _reject(check, reason, note, actor=checker, request=request)
+
+
+def _reject(check: IdCheck, reason: str, note: str = "", *, actor, request=None) -> IdCheck:
+    """Record a rejection (by a checker, or by the pipeline when ``actor`` is None), audit it
+    and email the patient what to do next."""
     check.status = IdCheck.Status.REJECTED
     check.decided_at = timezone.now()
-    check.decided_by = checker
+    check.decided_by = actor
     check.rejection_reason = reason
     check.decision_note = note
     check.locked_until = None
@@ -595,15 +882,16 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
         events.ID_CHECK_REJECTED,
         request=request,
         user=check.user,
-        actor=checker,
+        actor=actor,
         check=str(check.id),
         reason=reason,
+        automatic=actor is None,
     )
     notifications.send(
         messages.REJECTED.name,
         check.user.email,
         {
-            "reason": check.get_rejection_reason_display().lower(),
+            "reason": check.reason_for_patient,
             "next_step": next_step_advice(check),
             "status_url": _site("verification:idcheck_status"),
             "gp_online_url": _site("verification:gp_online_details"),
@@ -616,6 +904,12 @@ def reject(check_id, checker, reason: str, note: str = "", *, request=None) -> I
 def next_step_advice(check: IdCheck) -> str:
     """What to do differently next time, for the rejection email and the status page."""
     reason = check.rejection_reason
+    traced = check.results.filter(name=trace.NAME).first() if check.needs_trace else None
+    if traced is not None and traced.details.get("trace") == "duplicate":
+        return (
+            "your NHS record is already linked to another NHS login. If that login is not "
+            "yours, ask your GP surgery for help."
+        )
     if reason == IdCheck.RejectionReason.DETAILS_MISMATCH and check.needs_trace:
         return (
             "give your name, date of birth and postcode as your GP surgery has them, and use "

@@ -50,6 +50,11 @@ def _queries(check: IdCheck, reading: DocumentReading | None) -> tuple[list[Trac
         born, source = check.entered_birth_date, "entered"
     if born is None:  # an MRZ date that is not a date: fall back to what was entered
         born, source = check.entered_birth_date, "entered"
+    entered_born = check.entered_birth_date
+    if born and entered_born and born != entered_born and _same_six_digits(born, entered_born):
+        # The MRZ has two digits for the year: a 1926 birth reads as 2026-04-12 too. The
+        # patient typed all four; when the six digits agree, theirs says which century.
+        born = entered_born
     postcode = entered.get("postcode", "")
     queries = []
     if not (postcode and born):
@@ -63,6 +68,10 @@ def _queries(check: IdCheck, reading: DocumentReading | None) -> tuple[list[Trac
             TraceQuery(birth_date=born, postcode=postcode, given_name=given, family_name=family)
         )
     return queries, source
+
+
+def _same_six_digits(a, b) -> bool:
+    return a.strftime("%y%m%d") == b.strftime("%y%m%d")
 
 
 def _record_json(record: PatientRecord, phone_matched: bool) -> str:

@@ -17,6 +17,7 @@ journey = [
     path("photo-id/face-scan/", views.face, name="idcheck_face"),
     path("photo-id/check-your-answers/", views.check_answers, name="idcheck_check_answers"),
     path("photo-id/status/", views.status, name="idcheck_status"),
+    path("photo-id/status/now/", views.status_now, name="idcheck_status_now"),
     path("photo-id/continue/", views.continue_to_service, name="idcheck_continue"),
 ]
 workspace = [
@@ -24,5 +25,6 @@ workspace = [
     path("id-checks/take-next/", review.take_next, name="review_take_next"),
     path("id-checks/<uuid:check_id>/", review.check_detail, name="review_check"),
     path("id-checks/media/<uuid:media_id>/", review.media, name="review_media"),
+    path("id-checks/<uuid:check_id>/face/<str:side>/", review.face_crop, name="review_face"),
 ]
 urlpatterns = journey + workspace

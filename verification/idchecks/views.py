@@ -4,14 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.ratelimit import Limit
 from verification import uplift
 from verification.ages import old_enough_for_p9
-from verification.idchecks import forms, services, steps
+from verification.idchecks import faces, forms, services, steps
 from verification.models import IdCheck
 
 UPLOADS = Limit("idcheck-upload", settings.P9_UPLOADS_PER_HOUR, 3600)
@@ -187,7 +187,9 @@ def document_photo(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, needs_back=check.needs_back
     )
     if request.method == "POST" and _uploads_allowed(request, form) and form.is_valid():
-        services.add_media(check, "document_front", form.cleaned_data["front"], request=request)
+        services.add_document_photo(
+            check, form.cleaned_data["front"], form.cleaned_data.get("front_clip"), request=request
+        )
         if check.needs_back:
             services.add_media(check, "document_back", form.cleaned_data["back"], request=request)
         return redirect(steps.next_step(check).url())
@@ -225,14 +227,30 @@ def video(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def face(request: HttpRequest) -> HttpResponse:
+    """The face scan: a few seconds of live video with a random prompt, recorded in the page.
+
+    A capture that shows no face, two faces, too little light, too little time or not the
+    prompt is refused here with what to do, and nothing is kept; the next try gets a new
+    prompt. Without a camera or JavaScript the page offers the video route instead.
+    """
     check, away = _step_page(request, "face")
     if away:
         return away
     form = forms.FaceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and _uploads_allowed(request, form) and form.is_valid():
-        services.add_media(check, "face", form.cleaned_data["face"], request=request)
-        return redirect(steps.next_step(check).url())
-    return render(request, "verification/idcheck/face.jinja", {"form": form, "check": check})
+        clip = form.cleaned_data["face"]
+        problem = services.face_capture_problem(check, clip)
+        if problem is None:
+            services.add_media(check, "face", clip, request=request)
+            return redirect(steps.next_step(check).url())
+        form.add_error("face", problem)
+        services.offer_new_prompt(check)
+    prompt = services.offered_prompt(check)
+    return render(
+        request,
+        "verification/idcheck/face.jinja",
+        {"form": form, "check": check, "prompt": prompt, "prompt_text": faces.PROMPTS[prompt]},
+    )
 
 
 @login_required
@@ -264,6 +282,15 @@ def status(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def status_now(request: HttpRequest) -> JsonResponse:
+    """The latest check's status only, for the status page to update itself (no details)."""
+    check = services.current_check(request.user)
+    response = JsonResponse({"status": check.status if check else None})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

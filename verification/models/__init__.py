@@ -1,7 +1,13 @@
 """Proving who you are. One module per area; each is imported here for Django."""
 
 from verification.models.demographics import SyntheticPatient, TraceAttempt  # noqa: F401
-from verification.models.idchecks import AutomatedCheck, DocumentType, IdCheck, IdCheckMedia  # noqa: F401
+from verification.models.idchecks import (  # noqa: F401
+    AutomatedCheck,
+    DocumentType,
+    DocumentUse,
+    IdCheck,
+    IdCheckMedia,
+)
 from verification.models.identity import Identity, Nation
 from verification.models.practices import *  # noqa: F403
 

@@ -39,12 +39,14 @@ class IdCheck(models.Model):
         DRAFT = "draft", "Not sent yet"
         SUBMITTED = "submitted", "Being checked automatically"
         AWAITING_REVIEW = "awaiting_review", "Waiting for an identity checker"
+        # Approved by one checker against a failed automated check: a second checker decides.
+        AWAITING_SECOND_REVIEW = "awaiting_second", "Waiting for a second identity checker"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Not approved"
 
     class Method(models.TextChoices):
         VIDEO = "video", "Record a short video"
-        FACE_SCAN = "face_scan", "Take a photo of your face (face scan)"
+        FACE_SCAN = "face_scan", "Face scan: record your face with your camera for a few seconds"
 
     class DigitsWay(models.TextChoices):
         SPEAK = "speak", "Say them out loud"
@@ -95,6 +97,24 @@ class IdCheck(models.Model):
     rejection_reason = models.CharField(max_length=20, choices=RejectionReason.choices, blank=True)
     decision_note = EncryptedTextField(blank=True)
     media_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    # Four eyes: approving against a failed automated check needs a written reason and a second
+    # checker. The first approval is recorded here; the second checker's is ``decided_by``.
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_approved_at = models.DateTimeField(null=True, blank=True)
+    override_reason = EncryptedTextField(
+        blank=True, help_text="Why the first checker approved against a failed automated check."
+    )
+
+    # The face scan's random prompt (turn left or right, blink), offered on the capture page and
+    # copied onto the clip it was recorded for (``IdCheckMedia.liveness_prompt``).
+    liveness_prompt = models.CharField(max_length=20, blank=True)
 
     # The route after a failed P5 trace (ADR 0043): the patient had no NHS record match when
     # they started, so they also gave what a trace needs, and the pipeline traces them.
@@ -166,6 +186,13 @@ class IdCheck(models.Model):
         return bool(self.traced_record and json.loads(self.traced_record)["phone_matched"])
 
     @property
+    def reason_for_patient(self) -> str:
+        """The rejection reason as it reads inside a sentence ("the details do not match the
+        NHS record"): only the first letter is lowered, so NHS and ID stay capitals."""
+        text = self.get_rejection_reason_display()
+        return text[:1].lower() + text[1:]
+
+    @property
     def is_decided(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.REJECTED)
 
@@ -188,7 +215,10 @@ class IdCheckMedia(models.Model):
         DOCUMENT_FRONT = "document_front", "Photo ID (front or data page)"
         DOCUMENT_BACK = "document_back", "Photo ID (back)"
         VIDEO = "video", "Video"
-        FACE = "face", "Face scan"
+        FACE = "face", "Face scan"  # a short live clip, not a photo
+        # A short clip the camera step records while the document photo is taken: evidence that
+        # the document was in front of a camera, not a file chosen from disk.
+        DOCUMENT_CLIP = "document_clip", "Photo ID (camera clip)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     id_check = models.ForeignKey(IdCheck, on_delete=models.CASCADE, related_name="media")
@@ -200,6 +230,9 @@ class IdCheckMedia(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
+    liveness_prompt = models.CharField(
+        max_length=20, blank=True, help_text="The prompt shown while this face scan was recorded."
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -210,6 +243,24 @@ class IdCheckMedia(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.id_check_id}"
+
+
+# What each automated check is called on the checker's page (the results keep short names).
+CHECK_LABELS = {
+    "image_quality": "Photo quality",
+    "document_face": "Face on the ID",
+    "nhs_record": "NHS record",
+    "machine_readable_zone": "Machine-readable zone (MRZ) and details",
+    "document_capture": "A photo of a real document",
+    "document_camera": "Taken with the camera",
+    "document_issuer": "Issuer's check",
+    "document_reuse": "Used by another NHS login",
+    "face_match": "Face match",
+    "liveness": "Live person",
+    "video_face": "Face in the video",
+    "spoken_digits": "Spoken numbers",
+    "face_scan": "Face scan",
+}
 
 
 class AutomatedCheck(models.Model):
@@ -243,3 +294,39 @@ class AutomatedCheck(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.outcome} ({self.confidence:.2f})"
+
+    @property
+    def label(self) -> str:
+        return CHECK_LABELS.get(self.name, self.name.replace("_", " ").capitalize())
+
+
+class DocumentUse(models.Model):
+    """A document or a picture used in an ID check, kept as a keyed fingerprint only.
+
+    The fingerprint is a blind index (``core.crypto.blind_index``) of the issuing state and
+    document number, or of a picture's SHA-256: it finds the same document or picture used by
+    another login without holding either. Kept after the media are deleted and after a login is
+    deleted (``user`` becomes empty), because reuse is what it exists to catch (ADR 0046).
+    """
+
+    class Kind(models.TextChoices):
+        DOCUMENT_NUMBER = "document_number", "Document number"
+        PICTURE = "picture", "Photo or video"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    id_check = models.ForeignKey(IdCheck, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "id_check"], name="one_use_per_fingerprint_and_check"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} used in {self.id_check_id}"

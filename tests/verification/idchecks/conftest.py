@@ -53,19 +53,45 @@ def clip(fmt="webm", seconds=4.0, digits="4719", face=True) -> bytes:
     return media.video_clip(seconds=seconds, fmt=fmt, digits=digits, face=face)
 
 
+# A passport number the fake issuer always confirms (verification/document_checking/fake.py).
+CONFIRMED_PASSPORT = "999999991"
+
+
+@cache
+def genuine_capture(person: str = "a_congress", **page) -> tuple[bytes, bytes]:
+    """(photo, camera clip) of Jane Smith's passport, carrying the real photo of ``person``,
+    taken by the camera step as a phone would (``camera_media``)."""
+    from tests.verification.idchecks import faces_media
+    from tests.verification.idchecks.camera_media import camera_capture
+
+    page.setdefault("number", CONFIRMED_PASSPORT)
+    clip, photo = camera_capture(faces_media.passport_page(person, **page))
+    return photo, clip
+
+
+def face_scan(kind: str = "turn_left") -> bytes:
+    """A face scan clip of ``faces_media.CLIPS`` (``turn_left``: person A doing that prompt)."""
+    from tests.verification.idchecks import faces_media
+
+    return faces_media.clip(kind)
+
+
 def build_check(
     user,
     *,
     method="face_scan",
     document_type="uk_passport",
     front=None,
+    front_clip=None,
     face=None,
+    prompt="turn_left",
     video=None,
     digits="4719",
     way="speak",
     back=None,
 ):
-    """A draft ID check with media stored the way the journey stores it."""
+    """A draft ID check with media stored the way the journey stores it. A face scan is a
+    clip recorded for ``prompt`` (by default person A turning left, as asked)."""
     from verification.idchecks import services, uploads
     from verification.models import IdCheck
 
@@ -74,15 +100,32 @@ def build_check(
     check.refresh_from_db()
     services.choose_document(check, document_type)
     services.choose_method(check, method)
-    services.add_media(check, "document_front", uploads.clean_image_bytes(front or passport_jpeg()))
+    services.add_document_photo(
+        check,
+        uploads.clean_image_bytes(front or passport_jpeg()),
+        uploads.clean_video_bytes(front_clip) if front_clip else None,
+    )
     if back:
         services.add_media(check, "document_back", uploads.clean_image_bytes(back))
     if method == "face_scan":
-        services.add_media(check, "face", uploads.clean_image_bytes(face or face_jpeg()))
+        IdCheck.objects.filter(pk=check.pk).update(liveness_prompt=prompt)
+        check.refresh_from_db()
+        services.add_media(check, "face", uploads.clean_video_bytes(face or face_scan(prompt)))
     else:
         services.choose_digits_way(check, way)
         services.add_media(check, "video", uploads.clean_video_bytes(video or clip()))
     return check
+
+
+def genuine_check(user, person: str = "a_congress", **kwargs):
+    """A face scan check that every automated check passes: a passport photographed by the
+    camera step, confirmed by its issuer, carrying a photo of person A; another recording of
+    person A, live,
+    doing the prompt. Each attack test changes one thing."""
+    photo, clip = genuine_capture(person)
+    kwargs.setdefault("front", photo)
+    kwargs.setdefault("front_clip", clip)
+    return build_check(user, **kwargs)
 
 
 @pytest.fixture

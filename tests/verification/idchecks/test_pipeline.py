@@ -11,6 +11,8 @@ from tests.verification.idchecks.conftest import (
     blank_jpeg,
     build_check,
     clip,
+    face_scan,
+    genuine_check,
     make_p5_patient,
     passport_jpeg,
 )
@@ -22,18 +24,29 @@ def outcomes(check) -> dict:
     return {r.name: r.outcome for r in check.results.all()}
 
 
-def test_it_fast_tracks_a_face_scan_whose_checks_all_pass(p5_patient, submit):
-    check = submit(build_check(p5_patient, method="face_scan"))
+FACE_SCAN_CHECKS = {
+    "image_quality",
+    "document_face",
+    "machine_readable_zone",
+    "document_capture",
+    "document_camera",
+    "document_issuer",
+    "document_reuse",
+    "face_match",
+    "liveness",
+}
 
+
+def test_it_fast_tracks_a_face_scan_whose_checks_all_pass(p5_patient, submit, settings):
+    settings.P9_FAST_TRACK = True
+    check = submit(genuine_check(p5_patient))
+
+    assert outcomes(check) == dict.fromkeys(FACE_SCAN_CHECKS, "pass"), [
+        (r.name, r.summary) for r in check.results.all() if r.outcome != "pass"
+    ]
     assert check.status == IdCheck.Status.APPROVED and check.fast_tracked
     p5_patient.refresh_from_db()
     assert p5_patient.proofing_level == "P9"
-    assert outcomes(check) == {
-        "image_quality": "pass",
-        "document_face": "pass",
-        "machine_readable_zone": "pass",
-        "face_scan": "pass",
-    }
     assert all(r.confidence >= 0.9 for r in check.results.all())
     level_change = AuditEvent.objects.get(user=p5_patient, event="identity.level_changed")
     assert level_change.details["route"] == "fast track"
@@ -97,9 +110,15 @@ def test_it_says_which_mrz_detail_did_not_match(p5_patient, submit):
     assert mrz.details["birth_date_matches"] and "surname" in mrz.summary
 
 
+def test_a_genuine_check_waits_for_a_person_while_the_fast_track_is_off(p5_patient, submit):
+    check = submit(genuine_check(p5_patient))
+    assert set(outcomes(check).values()) == {"pass"}
+    assert check.status == IdCheck.Status.AWAITING_REVIEW and not check.fast_tracked
+
+
 def test_it_fails_a_face_scan_with_no_face(p5_patient, submit):
-    check = submit(build_check(p5_patient, method="face_scan", face=blank_jpeg()))
-    assert outcomes(check)["face_scan"] == "fail"
+    check = submit(build_check(p5_patient, method="face_scan", face=face_scan("no_face")))
+    assert outcomes(check)["liveness"] == "fail"
     assert check.status == IdCheck.Status.AWAITING_REVIEW
 
 
@@ -115,7 +134,7 @@ def test_a_driving_licence_has_no_mrz_so_a_person_decides(p5_patient, submit):
 
 
 def test_running_again_repeats_no_check_and_makes_no_second_decision(p5_patient, submit):
-    check = submit(build_check(p5_patient, method="face_scan", face=blank_jpeg()))
+    check = submit(build_check(p5_patient, method="face_scan", face=face_scan("no_face")))
     first = {r.name: r.completed_at for r in check.results.all()}
 
     services.run_automated_checks(check.pk)
@@ -124,19 +143,19 @@ def test_running_again_repeats_no_check_and_makes_no_second_decision(p5_patient,
 
     assert {r.name: r.completed_at for r in check.results.all()} == first
     assert AuditEvent.objects.filter(event="idcheck.queued_for_review").count() == 2
-    assert AutomatedCheck.objects.filter(id_check=check).count() == 4
+    assert AutomatedCheck.objects.filter(id_check=check).count() == len(FACE_SCAN_CHECKS)
 
 
 def test_it_resumes_from_the_first_check_without_a_result(p5_patient, submit):
     check = submit(build_check(p5_patient, method="face_scan"))
     IdCheck.objects.filter(pk=check.pk).update(status=IdCheck.Status.SUBMITTED)
-    check.results.filter(name__in=["machine_readable_zone", "face_scan"]).delete()
+    check.results.filter(name__in=["machine_readable_zone", "liveness"]).delete()
     kept = check.results.get(name="image_quality").completed_at
 
     services.run_automated_checks(check.pk)
 
     check.refresh_from_db()
-    assert check.results.count() == 4
+    assert check.results.count() == len(FACE_SCAN_CHECKS)
     assert check.results.get(name="image_quality").completed_at == kept
 
 
@@ -144,7 +163,9 @@ def test_it_deletes_media_after_the_retention_period_and_audits_it(p5_patient, s
     from django.core.files.storage import default_storage
 
     settings.P9_MEDIA_RETENTION_DAYS = 30
-    check = submit(build_check(p5_patient, method="face_scan"))
+    settings.P9_FAST_TRACK = True
+    check = submit(genuine_check(p5_patient))
+    assert check.status == IdCheck.Status.APPROVED
     names = [m.storage_name for m in check.media.all()]
     assert names and all(default_storage.exists(n) for n in names)
 
@@ -174,7 +195,7 @@ def test_a_check_sent_while_the_broker_is_down_is_resumed_later(
     def broker_down(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    check = build_check(p5_patient, method="face_scan", face=blank_jpeg())
+    check = build_check(p5_patient, method="face_scan", face=face_scan("no_face"))
     with monkeypatch.context() as patched:
         patched.setattr(tasks.run_id_checks, "delay", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
@@ -187,11 +208,23 @@ def test_a_check_sent_while_the_broker_is_down_is_resumed_later(
     assert check.status == IdCheck.Status.AWAITING_REVIEW
 
 
-def test_an_id_card_is_checked_from_the_mrz_on_its_back(p5_patient, submit):
+def test_an_id_card_is_checked_from_the_mrz_on_its_back_and_the_details_on_its_front(
+    p5_patient, submit
+):
     back = media.to_bytes(media.id_card_back())
-    check = submit(build_check(p5_patient, document_type="eu_id_card", back=back))
+    front = passport_jpeg(number="X4RTBPFW4")  # its printed details: those of the card's MRZ
+    check = submit(build_check(p5_patient, document_type="eu_id_card", front=front, back=back))
     mrz = check.results.get(name="machine_readable_zone")
     assert mrz.outcome == "pass" and mrz.details["format"] == "TD1"
+    assert mrz.details["viz_document_number_matches_mrz"]
+
+
+def test_an_id_card_whose_front_contradicts_the_mrz_on_its_back_fails(p5_patient, submit):
+    back = media.to_bytes(media.id_card_back())
+    front = passport_jpeg(number="123456789")
+    check = submit(build_check(p5_patient, document_type="eu_id_card", front=front, back=back))
+    mrz = check.results.get(name="machine_readable_zone")
+    assert mrz.outcome == "fail" and "contradicts" in mrz.summary
 
 
 def test_an_id_card_whose_back_shows_another_birth_date_fails(p5_patient, submit):
