@@ -68,8 +68,8 @@ PROMPTS = {
 
 PATIENT_MESSAGES = {
     "no_face": (
-        "We could not see your face. Hold your phone at arm's length with your face in the "
-        "oval, and try again."
+        "We could not see your face. Hold your phone at arm's length with your whole face "
+        "in the picture, and try again."
     ),
     "several_faces": (
         "We could see more than one face. Make sure you are on your own, with no photos of "
@@ -80,8 +80,8 @@ PATIENT_MESSAGES = {
         "and try again."
     ),
     "too_short": (
-        "The recording was too short. Keep your face in the oval until the recording stops, "
-        "and try again."
+        "The recording was too short. Keep your face in the picture until the recording "
+        "stops, and try again."
     ),
     "no_movement": (
         "We could not see you move. Look at the camera and do what the screen asks, then try again."
@@ -100,9 +100,10 @@ PATIENT_MESSAGES = {
 }
 
 
-def random_prompt() -> str:
-    """A prompt key from ``PROMPTS``, chosen so that a recording cannot be prepared."""
-    return secrets.choice(sorted(PROMPTS))
+def random_prompt(instead_of: str = "") -> str:
+    """A prompt key from ``PROMPTS``, chosen so that a recording cannot be prepared; never
+    ``instead_of`` (the prompt of the last try)."""
+    return secrets.choice(sorted(set(PROMPTS) - {instead_of}))
 
 
 # --- faces -----------------------------------------------------------------------------------

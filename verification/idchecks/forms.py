@@ -57,6 +57,8 @@ class _UploadField(forms.FileField):
 
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
+        if upload is None:  # an optional file not sent (the camera step's clip)
+            return None
         try:
             if self.kind == "image":
                 return clean_image(upload, self.what)

@@ -193,7 +193,7 @@ def offered_prompt(check: IdCheck) -> str:
 
 def offer_new_prompt(check: IdCheck) -> str:
     """A new random prompt: after each face scan kept or refused, so none can be reused."""
-    check.liveness_prompt = faces.random_prompt()
+    check.liveness_prompt = faces.random_prompt(instead_of=check.liveness_prompt)
     check.save(update_fields=["liveness_prompt"])
     return check.liveness_prompt
 

@@ -1,6 +1,7 @@
 """The patient's photo ID pages, through the Django test client."""
 
 import datetime
+import html
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,12 +12,13 @@ from core.models import Notification
 from tests.factories import UserFactory
 from tests.fixtures.sessions import signed_in_client
 from tests.verification.idchecks.conftest import (
-    blank_jpeg,
     clip,
     face_jpeg,
+    face_scan,
     make_p5_patient,
     passport_jpeg,
 )
+from verification.idchecks import faces
 from verification.models import IdCheck
 
 
@@ -26,6 +28,58 @@ def url(name):
 
 def jpeg(data, name="photo.jpg"):
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def video(data, name="clip.webm"):
+    return SimpleUploadedFile(name, data, content_type="video/webm")
+
+
+def at_the_face_scan(client):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
+    client.post(url("idcheck_method"), {"method": "face_scan"})
+    client.get(url("idcheck_face"))
+    return IdCheck.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("capture", "problem"),
+    [
+        ("no_face", "no_face"),
+        ("two_faces", "several_faces"),
+        ("dark", "too_dark"),
+        ("too_short", None),  # under 2 seconds: refused as an upload, before any check
+        ("still", "no_movement"),
+        ("wrong_prompt", "prompt_not_followed"),
+    ],
+)
+def test_a_bad_face_scan_gets_a_clear_message_and_a_retry_and_changes_nothing(
+    client, capture, problem
+):
+    check = at_the_face_scan(client)
+    prompt = check.liveness_prompt
+    if capture == "wrong_prompt":
+        capture = {"turn_left": "turn_right", "turn_right": "turn_left"}.get(prompt, "turn_left")
+    response = client.post(url("idcheck_face"), {"face": video(face_scan(capture))})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    message = faces.PATIENT_MESSAGES[problem] if problem else "must be at least 2 seconds"
+    assert message in html.unescape(page)
+    check.refresh_from_db()
+    assert not check.media.filter(kind="face").exists()
+    if problem:  # a capture that was checked: the next try gets another prompt
+        assert check.liveness_prompt != prompt
+    assert faces.PROMPTS[check.liveness_prompt] in page
+
+
+def test_the_face_scan_page_offers_the_video_route_without_a_camera(client):
+    at_the_face_scan(client)
+    page = client.get(url("idcheck_face")).content.decode()
+    assert 'action="/prove-who-you-are/photo-id/how/"' in page
+    response = client.post(url("idcheck_method"), {"method": "video"})
+    assert response["Location"] == url("idcheck_video")
 
 
 @pytest.fixture
@@ -110,15 +164,25 @@ def test_the_face_scan_journey_sends_the_check(
     assert 'capture="environment"' in page and 'accept="image/*"' in page
     client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
     client.post(url("idcheck_method"), {"method": "face_scan"})
-    response = client.post(url("idcheck_face"), {"face": jpeg(blank_jpeg())})
+    page = client.get(url("idcheck_face")).content.decode()
+    assert "Record a video instead" in page  # without a camera or JavaScript
+    assert 'accept="video/*"' in page and 'capture="user"' in page
+    check = IdCheck.objects.get()
+    prompt = check.liveness_prompt
+    assert faces.PROMPTS[prompt] in page
+    response = client.post(url("idcheck_face"), {"face": video(face_scan(prompt))})
     assert response["Location"] == url("idcheck_check_answers")
+    kept = check.media.get(kind="face")
+    assert kept.liveness_prompt == prompt  # the prompt it was recorded for
+    check.refresh_from_db()
+    assert check.liveness_prompt  # and a new one is offered for any new recording
     assert "Check your answers" in client.get(url("idcheck_check_answers")).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("idcheck_check_answers"))
     assert response["Location"] == url("idcheck_status")
     check = IdCheck.objects.get()
-    assert check.status == IdCheck.Status.AWAITING_REVIEW  # no face in the face scan
+    assert check.status == IdCheck.Status.AWAITING_REVIEW  # the drawn face is not person A
     page = client.get(url("idcheck_status")).content.decode()
     assert "A member of our team will check your photo ID" in page
     assert Notification.objects.filter(user=p5_patient, template="idchecks.received").exists()

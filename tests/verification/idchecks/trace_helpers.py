@@ -4,7 +4,7 @@ import datetime
 
 from tests.factories import UserFactory
 from tests.verification.factories import SyntheticPatientFactory
-from tests.verification.idchecks.conftest import BIRTH_DATE, build_check
+from tests.verification.idchecks.conftest import BIRTH_DATE, build_check, genuine_capture
 
 # What the patient types: deliberately not what the passport says (the default generated
 # passport is JANE SMITH, born 12 4 1985), so a test can tell which details were traced.
@@ -35,9 +35,15 @@ def make_p0_patient(**kwargs):
 
 
 def build_trace_check(user, entered=None, **kwargs):
-    """A draft check on the tracing route, the details entered as the journey stores them."""
+    """A draft check on the tracing route, the details entered as the journey stores them.
+    By default the genuine capture (``conftest.genuine_capture``): Jane Smith's passport,
+    taken by the camera step, and person A's live face scan."""
     from verification.idchecks import services
 
+    if "front" not in kwargs:
+        photo, clip = genuine_capture()
+        kwargs["front"] = photo
+        kwargs.setdefault("front_clip", clip)
     check = build_check(user, **kwargs)
     assert check.needs_trace
     services.enter_details(check, **{**ENTERED, **(entered or {})})
