@@ -14,7 +14,8 @@ from core.models import AuditEvent, Notification
 from core.notifications.service import rendered
 from tests.verification.idchecks.conftest import (
     blank_jpeg,
-    build_check,
+    genuine_capture,
+    genuine_check,
     make_p5_patient,
     passport_jpeg,
 )
@@ -29,6 +30,11 @@ from verification import demographics
 from verification.demographics.types import DemographicsUnavailable, Outcome, TraceResult
 from verification.idchecks import services
 from verification.models import IdCheck, Identity
+
+
+@pytest.fixture(autouse=True)
+def _fast_track_on(settings):
+    settings.P9_FAST_TRACK = True
 
 
 def trace_result(check):
@@ -91,38 +97,24 @@ def test_the_phone_flag_comes_from_the_traced_record(db, submit):
     assert Identity.objects.get(user=patient).phone_number_pds_matched
 
 
-def test_not_found_goes_to_a_checker_who_can_only_reject(db, submit, client):
-    from tests.fixtures.sessions import signed_in_client
-
+def test_not_found_is_rejected_at_once_with_what_to_do_and_never_queued(db, submit):
     patient = make_p0_patient()
     nhs_record(postcode="M1 1AE")  # the patient's record has another postcode
     check = submit(build_trace_check(patient))
 
-    assert check.status == IdCheck.Status.AWAITING_REVIEW
     result = trace_result(check)
     assert (result.outcome, result.details["trace"]) == ("fail", "no_match")
-    assert check.results.get(name="machine_readable_zone").outcome == "fail"
-    assert not services.can_approve(check)
-
-    reviewer = checker()
-    services.take_next(reviewer)
-    page = signed_in_client(reviewer).get(f"/prove-who-you-are/id-checks/{check.pk}/")
-    text = page.content.decode()
-    assert "No NHS record: you cannot approve this check" in text
-    assert "No NHS record matches these details" in text and "&lt;p&gt;" not in text
-    assert 'value="approve"' not in text
-
-    with pytest.raises(services.CannotApprove):
-        services.approve(check.pk, reviewer)
-    check.refresh_from_db()
+    # Nobody could approve it: the patient is told now, not after a checker's look.
+    assert check.status == IdCheck.Status.REJECTED and check.decided_by is None
+    assert check.rejection_reason == IdCheck.RejectionReason.DETAILS_MISMATCH
+    assert not services.queue().filter(pk=check.pk).exists()
     patient.refresh_from_db()
-    assert check.status == IdCheck.Status.AWAITING_REVIEW and patient.proofing_level == "P0"
+    assert patient.proofing_level == "P0"
     assert not Identity.objects.filter(user=patient).exists()
-    assert not AuditEvent.objects.filter(user=patient, event="identity.level_changed").exists()
-
-    services.reject(check.pk, reviewer, "details_mismatch")
+    rejected = AuditEvent.objects.get(user=patient, event="idcheck.rejected")
+    assert rejected.details["automatic"] is True and rejected.actor is None
     _, body = rendered(Notification.objects.get(user=patient, template="idchecks.rejected"))
-    assert "details do not match the nhs record" in body.lower()
+    assert "the details do not match the NHS record" in body
     assert "GP online registration details" in body and "/gp-online-details/" in body
     assert "as your GP surgery has them" in body
 
@@ -133,7 +125,7 @@ def test_several_matches_are_no_answer_and_cannot_be_approved(db, submit):
     nhs_record(given_name="Jane Beth")  # twins: same first name, date of birth, postcode
     check = submit(build_trace_check(patient))
 
-    assert check.status == IdCheck.Status.AWAITING_REVIEW
+    assert check.status == IdCheck.Status.REJECTED
     assert trace_result(check).details["trace"] == "multiple"
     assert not check.traced_record and not services.can_approve(check)
 
@@ -145,7 +137,12 @@ def test_an_entered_nhs_number_is_traced_first_and_a_wrong_one_falls_back_to_the
     assert right.status == IdCheck.Status.APPROVED
 
     Identity.objects.all().delete()
-    wrong = submit(build_trace_check(make_p0_patient(), {"nhs_number": "9434765919"}))
+    photo, clip = genuine_capture(number="999999992")  # another passport: not reused
+    wrong = submit(
+        build_trace_check(
+            make_p0_patient(), {"nhs_number": "9434765919"}, front=photo, front_clip=clip
+        )
+    )
     assert trace_result(wrong).details["by"] == "name"
     assert wrong.status == IdCheck.Status.APPROVED
 
@@ -193,8 +190,9 @@ def test_a_record_linked_to_another_login_is_not_used(db, submit):
     patient = make_p0_patient()
     check = submit(build_trace_check(patient))
     assert trace_result(check).details["trace"] == "duplicate"
-    assert check.status == IdCheck.Status.AWAITING_REVIEW
+    assert check.status == IdCheck.Status.REJECTED
     assert not services.can_approve(check)
+    assert "already linked to another NHS login" in services.next_step_advice(check)
 
 
 def test_under_the_minimum_age_on_the_traced_record_cannot_be_approved(db, submit, settings):
@@ -208,12 +206,9 @@ def test_under_the_minimum_age_on_the_traced_record_cannot_be_approved(db, submi
     result = trace_result(check)
     assert result.outcome == "fail" and result.details["under_minimum_age"]
     assert "under 11" in result.summary
-    assert check.status == IdCheck.Status.AWAITING_REVIEW
+    assert check.status == IdCheck.Status.REJECTED
+    assert check.rejection_reason == IdCheck.RejectionReason.TOO_YOUNG
     assert not services.can_approve(check) and not check.traced_record
-    with pytest.raises(services.CannotApprove):
-        take_and(check, services.approve)
-    check.refresh_from_db()
-    services.reject(check.pk, check.locked_by, "too_young")
     patient.refresh_from_db()
     assert patient.proofing_level == "P0"
     _, body = rendered(Notification.objects.get(user=patient, template="idchecks.rejected"))
@@ -259,7 +254,8 @@ def test_an_unavailable_service_is_retried_by_the_task_until_it_answers(db, monk
     check.refresh_from_db()
     assert check.status == IdCheck.Status.APPROVED
     assert trace_result(check).details["trace"] == "matched"
-    assert check.results.count() == 5
+    # Every check of a face scan, and the trace, each once (a retry repeats none of them).
+    assert check.results.count() == len(services.FAST_TRACK_NEEDS) + 1
 
 
 def test_while_unavailable_nothing_is_decided_and_finished_checks_are_kept(db, monkeypatch):
@@ -294,7 +290,7 @@ def test_while_unavailable_nothing_is_decided_and_finished_checks_are_kept(db, m
 
 def test_a_p5_patients_check_does_not_trace(p5_patient, submit, monkeypatch):
     monkeypatch.setattr(demographics, "trace", lambda query: pytest.fail("traced"))
-    check = submit(build_check(p5_patient))
+    check = submit(genuine_check(p5_patient))
     assert not check.needs_trace and check.status == IdCheck.Status.APPROVED
     assert not check.results.filter(name="nhs_record").exists()
 
