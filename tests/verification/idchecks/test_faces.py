@@ -90,7 +90,17 @@ def test_the_patients_live_face_matches_their_photo_id_taken_in_another_photo():
     assert only_numbers_and_flags(details)
 
 
-def test_person_as_photo_id_with_person_bs_live_face_fails():
+def test_a_passport_page_with_a_valid_mrz_and_the_patients_photo_matches_their_live_face():
+    page = np.asarray(faces_media.passport_page("a_congress", surname="SMITH"))
+
+    result = faces.compare_faces(page, frames("turn_left"))
+
+    assert result.outcome == PASS
+    left, top, right, bottom = result.details["document_box"]
+    assert left >= 60 and right <= 360 and top >= 110 and bottom <= 485  # the photo, not the ghost
+
+
+def test_person_a_s_photo_id_with_person_b_s_live_face_fails_as_a_different_person():
     result = faces.compare_faces(faces_media.document("a_congress"), frames("b_turn_left"))
 
     assert result.outcome == FAIL
