@@ -392,3 +392,11 @@ def test_a_phone_photo_of_a_document_passes_document_capture():
     result = document.photographed(phone_photo())
     assert result.outcome == "pass"
     assert result.details["noise_present"] and result.details["background_visible"]
+
+
+def test_a_page_can_carry_a_given_portrait_instead_of_the_drawn_face():
+    portrait = np.zeros((500, 400, 3), dtype=np.uint8)
+    portrait[:, :, 2] = 200  # a blue picture: nothing like the drawn face
+    page = np.asarray(media.passport_page(portrait=portrait))
+    photo = page[110 : 110 + 375, 60 : 60 + 300]
+    assert abs(photo[..., 2].mean() - 200) < 2 and photo[..., 0].max() < 5
