@@ -110,11 +110,6 @@ def sign_in_lock(request, email: str | None = None, *, account: str | None = Non
     return Lock(False, failures=failures, watched=watched >= 1)
 
 
-def address_watched(request) -> bool:
-    """Whether this client address has had too many wrong sign-in tries lately."""
-    return _watched().exceeded(address_key(request))
-
-
 def record_sign_in_failure(
     request, email: str | None, user=None, *, reason: str, account: str | None = None
 ) -> Lock:
@@ -141,7 +136,9 @@ def record_sign_in_failure(
                 user=user,
             )
     tries = address_failures().hit(address)
-    watched = tries >= ADDRESS_ATTEMPTS
+    # Watched from the limit on, and for as long as wrong tries go on (the count's window is
+    # fixed; the watch is pushed back by each wrong try, read only on this slower path).
+    watched = tries >= ADDRESS_ATTEMPTS or _watched().exceeded(address)
     if watched:
         _watched().mark(address)
         if tries == ADDRESS_ATTEMPTS:

@@ -6,7 +6,7 @@ with no code sent), so guessing teaches nothing, and a right password still work
 account locks, after its own wrong tries."""
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import AuthenticatorApp
@@ -203,3 +203,20 @@ def test_a_sign_in_behind_the_proxy_is_recorded_from_the_patients_address(client
     )
     event = AuditEvent.objects.get(user=patient, event="sign_in.failed")
     assert event.ip_address == "198.51.100.23"
+
+
+def test_an_address_stays_watched_while_the_guessing_goes_on(client):
+    import time
+
+    from django.core.cache import cache
+
+    wrong_passwords_for_many_logins(client)
+    address = limits.address_key(RequestFactory().get("/"))  # the test client's 127.0.0.1
+    # The count's fixed window ends, and the watch is a second from its end...
+    cache.delete(limits.address_failures()._key(address))
+    cache.set(limits._watched()._key(address), 1, timeout=1)
+    # ...but the guessing goes on, and each wrong try pushes the watch back.
+    wrong_passwords_for_many_logins(client, 3)
+    time.sleep(1.5)
+    patient = UserFactory()
+    assert sign_in(client, patient.email, "wrong password").url == CODE_PAGE
