@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its process_exception is the first to see a view's exception: Redis down
+    # answers the styled 503 page (docs/adr/0019-when-redis-is-down.md).
+    "core.middleware.SharedStoreDownMiddleware",
 ]
 
 # Machine-to-machine JSON endpoints of the OpenID Connect provider: straight to their views
@@ -270,6 +273,7 @@ CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_BEAT_SCHEDULE = {
     # A notification stored but never picked up (its task lost on the way) is queued again.
     "core-queue-stalled-notifications": {
