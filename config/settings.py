@@ -153,6 +153,9 @@ if REDIS_URL:
             "BACKEND": "core.cache.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "nhslogin",
+            # A Redis that does not answer fails the page in seconds (the styled 503 of
+            # core.middleware.SharedStoreDownMiddleware), rather than holding a web worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -259,8 +262,11 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # Redis: a task not acknowledged within the hour is handed to another worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis: no acknowledgement emulation. With it, celery and kombu 5.7.0 kill a worker whose
+    # Redis restarts while it holds a message (docs/operations.md, "Workers and Redis
+    # restarts"); without it a message a worker held when it died is lost instead, and the
+    # sweepers queue its work again from the database (notifications, ID checks).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -273,6 +279,8 @@ CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Take a message only when a process is free to run it: a worker holds no waiting messages
+# when its Redis restarts (docs/operations.md, "Workers and Redis restarts", issue 14).
 CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_BEAT_SCHEDULE = {
     # A notification stored but never picked up (its task lost on the way) is queued again.

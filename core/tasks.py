@@ -13,19 +13,9 @@ from core.notifications.messages import MESSAGES
 logger = logging.getLogger(__name__)
 
 
-# Acknowledged when a worker process takes it, not after it ran (the project's default is
-# late): with late acknowledgement every delivery in progress sits unacknowledged in kombu's
-# Redis channel, and a Redis restart then makes celery and kombu 5.7.0 restore it on a
-# connection they have already closed, which kills the worker ("Restoring 1 unacknowledged
-# message(s)", then "Unrecoverable error: AttributeError('NoneType' object has no attribute
-# 'hostname')"; the restore-after-close of celery/kombu#582 and #970, reached again by the
-# reconnect clean-up celery 5.7 added for celery/celery#9705). What a late acknowledgement
-# would buy is covered by the stored row: a notification that no worker started is queued
-# again by ``queue_stalled_notifications``. See docs/operations.md, "Workers and Redis
-# restarts".
 @shared_task(
     bind=True,
-    acks_late=False,
+    acks_late=True,
     autoretry_for=(DeliveryError,),
     retry_backoff=True,
     retry_backoff_max=600,

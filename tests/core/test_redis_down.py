@@ -5,6 +5,7 @@ keep working, and nothing that guards against guessing carries on without its co
 import pytest
 from django.urls import reverse
 
+from accounts import events
 from accounts.models import Session
 from core.models import AuditEvent
 from tests.factories import UserFactory
@@ -80,7 +81,7 @@ def test_password_guesses_are_not_checked_while_lockout_counts_cannot_be_kept(cl
         )
         _is_the_try_again_page(response)
         assert "wrong" not in response.content.decode().lower()
-    assert not AuditEvent.objects.filter(event="accounts.sign_in_failed").exists()
+    assert not AuditEvent.objects.filter(event=events.SIGN_IN_FAILED).exists()
 
 
 def test_signing_out_while_redis_is_down_says_try_again_and_does_not_leave_an_error(
