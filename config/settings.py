@@ -263,9 +263,12 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # Redis: no acknowledgement emulation. With it, celery and kombu 5.7.0 kill a worker whose
-    # Redis restarts while it holds a message (docs/operations.md, "Workers and Redis
-    # restarts"); without it a message a worker held when it died is lost instead, and the
-    # sweepers queue its work again from the database (notifications, ID checks).
+    # Redis restarts while it holds a message: kombu restores the message through a channel
+    # that celery's reconnect clean-up (celery/celery#9705) has already closed, the
+    # restore-after-close of celery/kombu#582 and #970 ("'NoneType' object has no attribute
+    # 'hostname'", issue 14). Without it a message a worker held when it died is lost
+    # instead, and the sweepers queue its work again from the database (notifications, ID
+    # checks, logout notices). See docs/operations.md, "Workers and Redis restarts".
     CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
