@@ -137,12 +137,15 @@ class SessionStore(CachedDBStore):
             if self.session_key is None:
                 return
             session_key = self.session_key
+        # The cached copy first: with Redis down this raises before the row is gone, so the
+        # session stays whole (still signed in, "try again shortly") rather than coming back
+        # from a stale copy when Redis does (ADR 0019).
+        self._cache.delete(self.cache_key_prefix + session_key)
         # One DELETE: a session row has no relations or signals for the Collector to handle
         # (QuerySet.delete() would wrap it in BEGIN/COMMIT; Model.delete() also SELECTs first).
         self.model.objects.filter(session_key=session_key)._raw_delete(
             router.db_for_write(self.model)
         )
-        self._cache.delete(self.cache_key_prefix + session_key)
 
 
 def end_sessions(sessions) -> int:
@@ -152,7 +155,7 @@ def end_sessions(sessions) -> int:
     if not keys:
         return 0
     model = SessionStore.get_model_class()
-    model.objects.filter(session_key__in=keys)._raw_delete(router.db_for_write(model))
     store = SessionStore()
-    store._cache.delete_many([store.cache_key_prefix + key for key in keys])
+    store._cache.delete_many([store.cache_key_prefix + key for key in keys])  # first: as delete
+    model.objects.filter(session_key__in=keys)._raw_delete(router.db_for_write(model))
     return len(keys)

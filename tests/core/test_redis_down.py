@@ -87,11 +87,14 @@ def test_password_guesses_are_not_checked_while_lockout_counts_cannot_be_kept(cl
 def test_signing_out_while_redis_is_down_says_try_again_and_does_not_leave_an_error(
     redis_down,
 ):
-    """The cached copy of the session cannot be forgotten, so sign-out is not confirmed."""
+    """The cached copy of the session cannot be forgotten, so sign-out is not confirmed, and
+    the session stays whole rather than coming back from that copy when Redis does."""
     patient = UserFactory()
     client = signed_in_client(patient)
     redis_down()
     _is_the_try_again_page(client.post(reverse("accounts:sign_out")))
+    assert Session.objects.filter(user_id=patient.pk).exists()
+    assert client.get(reverse("accounts:home")).status_code == 200  # still signed in
 
 
 def test_only_an_outage_gets_the_try_again_page_a_bug_stays_a_500(rf):
