@@ -98,6 +98,7 @@ def test_signing_out_while_redis_is_down_says_try_again_and_does_not_leave_an_er
 
 
 def test_only_an_outage_gets_the_try_again_page_a_bug_stays_a_500(rf):
+    import kombu.exceptions
     import redis
 
     from core.middleware import SharedStoreDownMiddleware
@@ -106,5 +107,12 @@ def test_only_an_outage_gets_the_try_again_page_a_bug_stays_a_500(rf):
     request = rf.get("/")
     assert middleware.process_exception(request, ValueError("a bug")) is None
     assert middleware.process_exception(request, redis.ResponseError("a bug")) is None
-    outage = middleware.process_exception(request, redis.ConnectionError("refused"))
-    assert outage.status_code == 503
+    for outage in (
+        redis.ConnectionError("refused"),
+        redis.BusyLoadingError("loading the dataset in memory"),  # just restarted
+        redis.TimeoutError("no answer"),
+        kombu.exceptions.OperationalError("the broker is unreachable"),
+    ):
+        response = middleware.process_exception(request, outage)
+        assert response.status_code == 503, outage
+        assert SORRY in response.content.decode()
