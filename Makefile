@@ -12,7 +12,7 @@ UV_VERSION := 0.13.9
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 PORT ?= 8000
 
-.PHONY: run test install lint format check-migrations browser idcheck-fixtures clean bench
+.PHONY: run test install lint format check-migrations browser idcheck-fixtures redis-server clean bench
 
 run: install ## Run the service with a Celery worker on the embedded default (SQLite, files)
 	@DEBUG=True $(PY) manage.py migrate --noinput
@@ -20,7 +20,7 @@ run: install ## Run the service with a Celery worker on the embedded default (SQ
 	@echo "NHS login is starting at http://127.0.0.1:$(PORT)/  (codes: http://127.0.0.1:$(PORT)/outbox/)"
 	@DEBUG=True SITE_URL=http://127.0.0.1:$(PORT) PORT=$(PORT) .venv/bin/honcho start
 
-test: install browser idcheck-fixtures ## Run the whole test suite
+test: install browser idcheck-fixtures redis-server ## Run the whole test suite
 	$(PY) -m pytest
 
 lint: install
@@ -58,6 +58,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Chromium with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The fault tests start and restart a redis-server of their own on a spare port
+# (tests/fixtures/redis_server.py); Debian's package, apt-get only when missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "Installing redis-server with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 # The P9 photo ID tests make their own media: an OCR-B font for the passport's MRZ and
 # espeak-ng for the spoken numbers (Debian packages; apt-get only when missing), and real

@@ -46,6 +46,28 @@ class SessionStore(CachedDBStore):
         session.user_id = int(signed_in_as) if str(signed_in_as or "").isdigit() else None
         return session
 
+    def load(self) -> dict:
+        """As Django's ``cached_db``, except that a cache that cannot be reached is not an
+        error on the way back either: Django already reads the row when the cache read
+        fails, but refills the cache unguarded, so Redis down was a 500 on every page of a
+        signed-in patient (issue 14). The row is the truth; the cache is refilled next time.
+        """
+        try:
+            data = self._cache.get(self.cache_key)
+        except Exception:
+            data = None  # as Django: an unreachable cache or an invalid key
+        if data is not None:
+            return data
+        row = self._get_session_from_db()
+        if not row:
+            return {}
+        data = self.decode(row.session_data)
+        try:
+            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+        except Exception:
+            logger.warning("could not refill the session cache (%s)", type(self._cache).__name__)
+        return data
+
     def _get_new_session_key(self) -> str:
         return random_string(32, VALID_KEY_CHARS)
 
@@ -115,12 +137,15 @@ class SessionStore(CachedDBStore):
             if self.session_key is None:
                 return
             session_key = self.session_key
+        # The cached copy first: with Redis down this raises before the row is gone, so the
+        # session stays whole (still signed in, "try again shortly") rather than coming back
+        # from a stale copy when Redis does (ADR 0019).
+        self._cache.delete(self.cache_key_prefix + session_key)
         # One DELETE: a session row has no relations or signals for the Collector to handle
         # (QuerySet.delete() would wrap it in BEGIN/COMMIT; Model.delete() also SELECTs first).
         self.model.objects.filter(session_key=session_key)._raw_delete(
             router.db_for_write(self.model)
         )
-        self._cache.delete(self.cache_key_prefix + session_key)
 
 
 def end_sessions(sessions) -> int:
@@ -130,7 +155,7 @@ def end_sessions(sessions) -> int:
     if not keys:
         return 0
     model = SessionStore.get_model_class()
-    model.objects.filter(session_key__in=keys)._raw_delete(router.db_for_write(model))
     store = SessionStore()
-    store._cache.delete_many([store.cache_key_prefix + key for key in keys])
+    store._cache.delete_many([store.cache_key_prefix + key for key in keys])  # first: as delete
+    model.objects.filter(session_key__in=keys)._raw_delete(router.db_for_write(model))
     return len(keys)

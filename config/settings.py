@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its process_exception is the first to see a view's exception: Redis down
+    # answers the styled 503 page (docs/adr/0019-when-redis-is-down.md).
+    "core.middleware.SharedStoreDownMiddleware",
 ]
 
 # Machine-to-machine JSON endpoints of the OpenID Connect provider: straight to their views
@@ -157,6 +160,9 @@ if REDIS_URL:
             "BACKEND": "core.cache.PooledClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "nhslogin",
+            # A Redis that does not answer fails the page in seconds (the styled 503 of
+            # core.middleware.SharedStoreDownMiddleware), rather than holding a web worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -273,8 +279,14 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # Redis: a task not acknowledged within the hour is handed to another worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis: no acknowledgement emulation. With it, celery and kombu 5.7.0 kill a worker whose
+    # Redis restarts while it holds a message: kombu restores the message through a channel
+    # that celery's reconnect clean-up (celery/celery#9705) has already closed, the
+    # restore-after-close of celery/kombu#582 and #970 ("'NoneType' object has no attribute
+    # 'hostname'", issue 14). Without it a message a worker held when it died is lost
+    # instead, and the sweepers queue its work again from the database (notifications, ID
+    # checks, logout notices). See docs/operations.md, "Workers and Redis restarts".
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -287,6 +299,9 @@ CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Take a message only when a process is free to run it: a worker holds no waiting messages
+# when its Redis restarts (docs/operations.md, "Workers and Redis restarts", issue 14).
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_BEAT_SCHEDULE = {
     # A notification stored but never picked up (its task lost on the way) is queued again.
     "core-queue-stalled-notifications": {

@@ -1,10 +1,15 @@
+import logging
 import secrets
 import select
 
+import kombu.exceptions
+import redis.exceptions
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import Resolver404, resolve
+
+logger = logging.getLogger(__name__)
 
 
 def add_security_headers(request, response):
@@ -156,3 +161,43 @@ class LeanEndpointsMiddleware:
         if not response.streaming and not response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
         return response
+
+
+# A shared store that is down or restarting: Redis (the cache and rate limits) refusing or
+# timing out (``BusyLoadingError``, while a restarted Redis loads its data, is a
+# ``ConnectionError`` too), or the Celery broker unreachable when a task is queued.
+SHARED_STORE_DOWN: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
+
+
+class SharedStoreDownMiddleware:
+    """Redis down: the styled "try again shortly" page with status 503, not a 500.
+
+    Only what needs Redis fails: sessions are rows in the database (``accounts.sessions``)
+    and read from there while the cache is away, and a text or email is queued from its
+    stored row by the sweeper. What must not carry on without Redis (rate limits and
+    lockouts, passkey challenges, forgetting a session's cached copy) raises, and that
+    ends here. See docs/adr/0019-when-redis-is-down.md.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, SHARED_STORE_DOWN):
+            return None
+        logger.warning(
+            "%s %s: shared store unavailable (%s)",
+            request.method,
+            request.path_info,  # no query string: it may carry a token
+            type(exception).__name__,
+        )
+        from core.views import service_unavailable
+
+        return service_unavailable(request)

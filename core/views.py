@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 
 from core.models import Notification
 from core.notifications.service import rendered
@@ -54,3 +55,22 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "core/500.jinja", status=500)
+
+
+# How long a browser or client is told to wait before trying again: a Redis restart with its
+# data on disk takes seconds.
+RETRY_AFTER_SECONDS = 30
+
+
+def service_unavailable(request: HttpRequest, exception=None) -> HttpResponse:
+    """Something the page needs (Redis) is down or restarting: try again shortly (503)."""
+    from core.middleware import SHARED_STORE_DOWN
+
+    try:
+        response = render(request, "core/503.jinja", status=503)
+    except SHARED_STORE_DOWN:
+        # Whatever the page header reads about the visitor needs Redis too: the same page
+        # as for someone signed out.
+        response = HttpResponse(render_to_string("core/503.jinja"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

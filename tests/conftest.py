@@ -5,7 +5,12 @@ Test settings are in config/settings_test.py.
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser", "tests.fixtures.sessions"]
+pytest_plugins = [
+    "tests.fixtures.worker",
+    "tests.fixtures.browser",
+    "tests.fixtures.sessions",
+    "tests.fixtures.redis_server",
+]
 
 
 @pytest.fixture(autouse=True)
