@@ -65,7 +65,7 @@
     });
   }
 
-  // --- the document: the camera step films it for 2.5 seconds, then takes the photo ---------
+  // --- the document: the camera step films it for 3 seconds, then takes the photo -----------
   function documentCamera() {
     var box = document.getElementById("document-camera");
     var photoInput = fileInput("front");
@@ -94,7 +94,7 @@
     function capture() {
       button.disabled = true;
       status.textContent = "Keep still. Taking the photo.";
-      record(stream, supported(videoOnly), 2500, 8000000, function (clip) {
+      record(stream, supported(videoOnly), 3000, 8000000, function (clip) {
         var canvas = document.createElement("canvas");
         canvas.width = preview.videoWidth;
         canvas.height = preview.videoHeight;

@@ -77,9 +77,7 @@ class DocumentPhotoForm(forms.Form):
     )
     # Filled by the camera step (static/js/idcheck.js): the clip filmed while the photo was
     # taken. Without it the photo counts as chosen from a file (never fast-tracked).
-    front_clip = _UploadField(
-        kind="video", capture="environment", what="camera clip of your ID", required=False
-    )
+    front_clip = forms.FileField(required=False)
 
     def __init__(self, *args, needs_back: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +92,17 @@ class DocumentPhotoForm(forms.Form):
                 what="photo of the back of your ID",
                 label="Photo of the back of your ID",
             )
+
+    def clean_front_clip(self):
+        """The camera step's clip, checked as any video; one that cannot be used is dropped,
+        not an error: the photo is still good, it just counts as chosen from a file."""
+        upload = self.cleaned_data.get("front_clip")
+        if not upload:
+            return None
+        try:
+            return clean_video(upload)
+        except UploadRejected:
+            return None
 
 
 class MethodForm(forms.Form):

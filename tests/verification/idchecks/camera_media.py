@@ -25,14 +25,16 @@ def _even(frame: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(frame[: height - height % 2, : width - width % 2])
 
 
-def camera_frames(photo: np.ndarray, *, still: bool = False, seconds: float = 2.5):
-    """The frames a phone films, at 640 pixels wide, while the patient holds it over the
+def camera_frames(
+    photo: np.ndarray, *, still: bool = False, seconds: float = 2.5, width: int = 640
+):
+    """The frames a phone films, ``width`` pixels wide, while the patient holds it over the
     document: the scene drifts by a few pixels and a fraction of a degree, with new sensor
     noise in every frame, and ends where the photo was taken."""
     import cv2
 
-    height, width = photo.shape[:2]
-    small = cv2.resize(photo, (640, round(640 * height / width / 2) * 2), cv2.INTER_AREA)
+    height = round(width * photo.shape[0] / photo.shape[1] / 2) * 2
+    small = cv2.resize(photo, (width, height), interpolation=cv2.INTER_AREA)
     rng = np.random.default_rng(7)
     count = int(seconds * FPS)
     path = np.cumsum(rng.uniform(-1, 1, (count, 3)) * [2.0, 2.0, 0.15], axis=0)

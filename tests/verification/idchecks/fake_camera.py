@@ -30,9 +30,10 @@ def write_y4m(frames, path: Path, fps: int = 15) -> Path:
     return path
 
 
-def launch_with_camera(playwright, y4m: Path):
-    """A headless Chromium whose camera shows ``y4m`` (looped), with camera access granted."""
-    return playwright.chromium.launch(
+def launch_with_camera(chromium, y4m: Path):
+    """A headless Chromium (from Playwright's ``BrowserType``) whose camera shows ``y4m``,
+    looped, with camera access granted."""
+    return chromium.launch(
         executable_path=_chromium_path(),
         args=[
             "--no-sandbox",

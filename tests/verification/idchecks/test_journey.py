@@ -231,3 +231,28 @@ def test_after_approval_the_patient_returns_to_the_service_that_asked_for_p9(cli
     assert "Continue to the service" in page
     response = client.post(url("idcheck_continue"))
     assert response["Location"] == "/authorize?client_id=abc"
+
+
+def test_a_camera_clip_that_cannot_be_used_is_dropped_and_the_photo_kept(client):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    short = video(clip("webm", seconds=1.0, digits=None))
+    response = client.post(
+        url("idcheck_document_photo"), {"front": jpeg(passport_jpeg()), "front_clip": short}
+    )
+    assert response["Location"] == url("idcheck_method")
+    kinds = set(IdCheck.objects.get().media.values_list("kind", flat=True))
+    assert kinds == {"document_front"}  # the photo counts as chosen from a file
+
+
+def test_a_new_photo_without_a_clip_drops_the_old_clip(client):
+    start(client)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    client.post(
+        url("idcheck_document_photo"),
+        {"front": jpeg(passport_jpeg()), "front_clip": video(clip("webm", digits=None))},
+    )
+    check = IdCheck.objects.get()
+    assert check.media.filter(kind="document_clip").exists()
+    client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg(surname="JONES"))})
+    assert not check.media.filter(kind="document_clip").exists()
