@@ -9,8 +9,14 @@ from django.contrib.auth.models import Group
 from tests.factories import UserFactory
 from tests.fixtures.browser import axe_check
 from tests.fixtures.sessions import sign_in_browser
-from tests.verification.idchecks.conftest import blank_jpeg, clip, make_p5_patient, passport_jpeg
-from verification.idchecks import services
+from tests.verification.idchecks.conftest import (
+    blank_jpeg,
+    clip,
+    face_scan,
+    make_p5_patient,
+    passport_jpeg,
+)
+from verification.idchecks import faces, services
 from verification.models import IdCheck
 
 SLOW = 120_000  # sending runs the automated checks (OCR) in the eager test setup
@@ -26,6 +32,9 @@ def files(tmp_path):
     paths["passport"].write_bytes(passport_jpeg())
     paths["blank"].write_bytes(blank_jpeg())
     paths["video"].write_bytes(clip("webm"))
+    for prompt in faces.PROMPTS:  # the face scan for whichever prompt the page gives
+        paths[prompt] = tmp_path / f"{prompt}.webm"
+        paths[prompt].write_bytes(face_scan(prompt))
     return paths
 
 
@@ -94,18 +103,44 @@ def test_photo_id_and_video_approved_by_a_checker(page, browser, live_server, fi
     check.refresh_from_db()
     assert check.status == IdCheck.Status.AWAITING_REVIEW
 
-    checker = checker_page(browser, live_server)
+    # The generated passport's drawn face is not the face in the video: approving it needs a
+    # written reason from one checker and the approval of a second (four eyes).
+    first = checker_page(browser, live_server)
 
-    def approve(checker):
+    def approve_with_a_reason(checker):
         assert checker.locator("#expected-digits").inner_text() == check.digits
         assert checker.locator("#digits-way").inner_text() == "Say them out loud"
         assert "Smith" in checker.locator("main").inner_text()
+        assert "Face match" in checker.locator("#automated-warnings").inner_text()
+        checker.get_by_label("Approve: this is the patient").check()
+        go(checker, lambda: checker.get_by_role("button", name="Save decision").click())
+        assert (
+            "Say why you are approving it" in checker.locator(".nhsuk-error-summary").inner_text()
+        )
+        checker.get_by_label("Approve: this is the patient").check()
+        checker.get_by_label("Why are you approving it although an automated check failed?").fill(
+            "The photo is old; same ears and mole"
+        )
+        go(checker, lambda: checker.get_by_role("button", name="Save decision").click())
+        assert (
+            "A second identity checker must also approve it" in checker.locator("main").inner_text()
+        )
+
+    take_and_decide(first, approve_with_a_reason)
+    first.context.close()
+    check.refresh_from_db()
+    assert check.status == IdCheck.Status.AWAITING_SECOND_REVIEW
+
+    second = checker_page(browser, live_server)
+
+    def approve(checker):
+        assert "The photo is old; same ears and mole" in checker.locator("main").inner_text()
         checker.get_by_label("Approve: this is the patient").check()
         go(checker, lambda: checker.get_by_role("button", name="Save decision").click())
         assert "Check approved" in checker.locator("main").inner_text()
 
-    take_and_decide(checker, approve)
-    checker.context.close()
+    take_and_decide(second, approve)
+    second.context.close()
 
     go(page, lambda: page.reload())
     assert page.get_by_role("heading", level=1).inner_text() == "You have proved who you are"
@@ -118,17 +153,22 @@ def test_photo_id_and_face_scan_rejected_by_a_checker(page, browser, live_server
     patient = make_p5_patient()
     sign_in_browser(page, patient)
     choose_document_and_photo(page, files)
-    page.get_by_label("Take a photo of your face (face scan)").check()
+    page.get_by_label("Face scan: record your face with your camera for a few seconds").check()
     go(page, lambda: page.get_by_role("button", name="Continue").click())
     assert page.locator("input[name=face]").get_attribute("capture") == "user"
-    page.set_input_files("input[name=face]", str(files["blank"]))  # no face: a person must look
-    go(page, lambda: page.get_by_role("button", name="Continue").click())
+    assert page.get_by_role("button", name="Start face scan").is_visible()  # a camera: live
+    prompt = page.locator("#liveness-prompt").get_attribute("data-prompt")
+    # A real person doing the prompt; the generated passport's drawn face is not them.
+    page.set_input_files("input[name=face]", str(files[prompt]))
+    go(page, lambda: page.locator("#face-continue").click())
     send(page)
 
     checker = checker_page(browser, live_server)
 
     def reject(checker):
-        assert "No face found in the face scan" in checker.locator("main").inner_text()
+        warnings = checker.locator("#automated-warnings").inner_text()
+        assert "Face match" in warnings
+        assert checker.get_by_alt_text("The face on the photo ID").is_visible()
         checker.get_by_label("Reject", exact=True).check()
         checker.get_by_label("Reason for rejecting").select_option("face_mismatch")
         checker.get_by_label("Note (optional)").fill("Photo of a wall")
@@ -140,7 +180,7 @@ def test_photo_id_and_face_scan_rejected_by_a_checker(page, browser, live_server
 
     go(page, lambda: page.reload())
     assert page.get_by_role("heading", level=1).inner_text() == "We could not check your photo ID"
-    assert page.locator("#rejection-reason").inner_text() == "the face does not match the photo id"
+    assert page.locator("#rejection-reason").inner_text() == "the face does not match the photo ID"
     go(page, lambda: page.get_by_role("button", name="Try again").click())
     assert page.get_by_role("heading", level=1).inner_text() == "Which photo ID will you use?"
 
