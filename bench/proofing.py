@@ -352,6 +352,7 @@ def attacks():
     from tests.verification.idchecks.conftest import (
         CONFIRMED_PASSPORT,
         build_check,
+        face_jpeg,
         face_scan,
         genuine_check,
     )
@@ -421,6 +422,11 @@ def attacks():
                     )
                 ),
             ),
+        ),
+        (
+            "a photo file sent as the face scan",
+            False,
+            lambda u: genuine_check(u, face=face_jpeg()),
         ),
         (
             "a still photo as the face scan",
@@ -501,7 +507,7 @@ def acceptance() -> list[dict]:
             check = build(patient())
         except ValueError as error:  # refused at upload: never reaches the pipeline
             rows.append({"case": label, "expected": expected, "fast_tracked": False})
-            print(f"   {label:<72} refused at upload ({error})")
+            print(f"   {label:<72} refused at upload: {error}")
             continue
         outcome = run_pipeline(check)
         verdict = (
