@@ -91,6 +91,7 @@ bench: install
 	$(BENCH_ENV) $(PY) bench/trace.py
 	$(PY) bench/idcheck.py
 	$(PY) bench/gp_online_details.py
+	$(PY) bench/proofing.py
 
 clean:
 	rm -rf .venv .tools node_modules static/vendor var
