@@ -677,11 +677,16 @@ def reading_from_lines(lines: list[str], details: dict | None = None) -> Documen
     )
 
 
-def read_document(rgb: np.ndarray, document_type: str = "", viz_rgb=None) -> DocumentReading:
+def read_document(
+    rgb: np.ndarray,
+    document_type: str = "",
+    viz_rgb=None,
+    straight: Straightened | None = None,
+) -> DocumentReading:
     """Straighten the photo, read the MRZ and validate each of its check digits, then read
     the printed zone (from ``viz_rgb`` when the data page is another photo, as for a card's
     front; passports print both on one page; cards' backs carry no VIZ)."""
-    straight = straighten(rgb)
+    straight = straight or straighten(rgb)  # the pipeline straightens a page once
     details: dict = {
         "outline_found": straight.outline_found,
         "straightened_degrees": straight.rotated_degrees,

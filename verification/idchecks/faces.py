@@ -629,17 +629,23 @@ def _blinks(one_face: list[_Frame]) -> tuple[int, float, list[_Frame]]:
 # --- both at once (what the pipeline runs) ---------------------------------------------------
 
 
+_NOT_GIVEN = object()
+
+
 def check_live_capture(
     document_rgb: np.ndarray,
     frames: list[tuple[float, np.ndarray]],
     prompt: str,
     *,
     mirrored: bool = False,
+    document=_NOT_GIVEN,
 ) -> tuple[Result, Result]:
     """``(face_match, liveness)`` for a document and a clip from ``clip_frames``, measuring
     each frame once (the pipeline's fast path: the same as calling ``compare_faces`` and
     ``liveness``, in about half the time)."""
     measured = _measure_all(frames)
     live = _liveness(measured, prompt, mirrored=mirrored)
-    match = _compare(document_face(document_rgb), measured)
+    # ``document``: the document's face when the caller found it already (or None: none).
+    found = document_face(document_rgb) if document is _NOT_GIVEN else document
+    match = _compare(found, measured)
     return match, live

@@ -287,6 +287,16 @@ class _Media:
 
         return self._once(f"rgb:{kind}", load)
 
+    def straight(self):
+        """The document's front seen straight on, made once for the checks that read it."""
+        return self._once("straight", lambda: document.straighten(self.image(Kind.DOCUMENT_FRONT)))
+
+    def document_face(self):
+        """The face on the document (the biggest), found once for both checks that use it."""
+        return self._once(
+            "document_face", lambda: faces.document_face(self.image(Kind.DOCUMENT_FRONT))
+        )
+
     def document(self):
         """The document read (MRZ and printed zone), once per run, in memory only."""
 
@@ -296,8 +306,10 @@ class _Media:
             if rgb is None:
                 return None
             # A card's printed details are on its front, its MRZ on the back.
-            front = self.image(Kind.DOCUMENT_FRONT) if side == Kind.DOCUMENT_BACK else None
-            return document.read_document(rgb, self.check.document_type, viz_rgb=front)
+            if side == Kind.DOCUMENT_BACK:
+                front = self.image(Kind.DOCUMENT_FRONT)
+                return document.read_document(rgb, self.check.document_type, viz_rgb=front)
+            return document.read_document(rgb, self.check.document_type, straight=self.straight())
 
         return self._once("document", read)
 
@@ -325,7 +337,10 @@ class _Media:
             clip = self.check.media_of(Kind.FACE)
             prompt = clip.liveness_prompt if clip else ""
             return faces.check_live_capture(
-                self.image(Kind.DOCUMENT_FRONT), self.live_frames(), prompt
+                self.image(Kind.DOCUMENT_FRONT),
+                self.live_frames(),
+                prompt,
+                document=self.document_face(),
             )
 
         return self._once("live_results", measure)
@@ -385,7 +400,7 @@ def _reuse(check: IdCheck, media: _Media) -> checks.Result:
 
 def _document_face(check: IdCheck, media: _Media) -> checks.Result:
     """A face is printed on the photo ID (dlib's detector; the biggest, for a ghost image)."""
-    face = faces.document_face(media.image(Kind.DOCUMENT_FRONT))
+    face = media.document_face()
     if face is None:
         return checks.Result(checks.FAIL, 0.8, "No face found on the photo ID", {"faces": 0})
     return checks.Result(
@@ -410,7 +425,7 @@ VIDEO = IdCheck.Method.VIDEO
 PIPELINE = {
     "image_quality": (
         lambda c: True,
-        lambda c, m: document.image_quality(m.image(Kind.DOCUMENT_FRONT)),
+        lambda c, m: document.image_quality(m.image(Kind.DOCUMENT_FRONT), straight=m.straight()),
     ),
     "document_face": (lambda c: True, _document_face),
     # Only on the route after a failed P5 trace; before the MRZ, which compares with its record.
@@ -418,7 +433,7 @@ PIPELINE = {
     "machine_readable_zone": (lambda c: True, _mrz),
     "document_capture": (
         lambda c: True,
-        lambda c, m: document.photographed(m.image(Kind.DOCUMENT_FRONT)),
+        lambda c, m: document.photographed(m.image(Kind.DOCUMENT_FRONT), straight=m.straight()),
     ),
     camera.NAME: (
         lambda c: True,
