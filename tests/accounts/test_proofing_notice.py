@@ -29,7 +29,7 @@ from tests.verification.gp_online.helpers import (
     make_registered_patient,
     staff_client,
 )
-from tests.verification.idchecks.conftest import build_check, make_p5_patient
+from tests.verification.idchecks.conftest import genuine_check, make_p5_patient
 from tests.verification.idchecks.test_review import checker, waiting_check
 from verification.idchecks import services as idchecks
 
@@ -108,10 +108,11 @@ def test_a_checkers_approval_sends_one_notice_saying_when_and_how(commit):
     assert notification.status == Notification.Status.DELIVERED
 
 
-def test_the_photo_id_fast_track_sends_one_notice(django_capture_on_commit_callbacks):
+def test_the_photo_id_fast_track_sends_one_notice(django_capture_on_commit_callbacks, settings):
+    settings.P9_FAST_TRACK = True
     patient = make_p5_patient()
     with django_capture_on_commit_callbacks(execute=True):
-        idchecks.submit(build_check(patient, method="face_scan"))
+        idchecks.submit(genuine_check(patient))
     patient.refresh_from_db()
     assert patient.proofing_level == "P9"
     (notification,) = notices_to(patient)
