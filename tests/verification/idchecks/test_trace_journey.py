@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from tests.fixtures.sessions import signed_in_client
-from tests.verification.idchecks.conftest import face_jpeg, passport_jpeg
-from tests.verification.idchecks.test_journey import jpeg, url
+from tests.verification.idchecks.conftest import face_scan, genuine_capture, passport_jpeg
+from tests.verification.idchecks.test_journey import jpeg, url, video
 from tests.verification.idchecks.trace_helpers import make_p0_patient, nhs_record, years_ago
 from tests.verification.test_p5_journey import by_number
 from verification.models import IdCheck, Identity
@@ -86,7 +86,7 @@ def test_the_details_are_kept_encrypted_on_the_check_and_shown_to_check(client):
     client.post(url("idcheck_document"), {"document_type": "uk_passport"})
     client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
     client.post(url("idcheck_method"), {"method": "face_scan"})
-    client.post(url("idcheck_face"), {"face": jpeg(face_jpeg())})
+    face_scan_for_the_prompt(client)
     page = client.get(url("idcheck_check_answers")).content.decode()
     for shown in ("Jane Smith", "12 April 1985", "LS1 4AP", "9434765919"):
         assert shown in page
@@ -136,6 +136,14 @@ def test_an_entered_date_of_birth_under_the_minimum_age_stops_the_journey(client
     assert client.get(url("idcheck_details_postcode")).url == url("idcheck_details_birth_date")
 
 
+def face_scan_for_the_prompt(client):
+    """Record the face scan (person A's clip) for the prompt the page gives."""
+    client.get(url("idcheck_face"))
+    prompt = IdCheck.objects.get().liveness_prompt
+    response = client.post(url("idcheck_face"), {"face": video(face_scan(prompt))})
+    assert response["Location"] == url("idcheck_check_answers")
+
+
 def _session_text(client) -> str:
     session = client.session
     assert isinstance(session, SessionBase)
@@ -143,10 +151,11 @@ def _session_text(client) -> str:
 
 
 def test_nothing_entered_is_in_the_session_the_task_arguments_the_audit_or_the_logs(
-    client, patient, monkeypatch, django_capture_on_commit_callbacks, caplog
+    client, patient, monkeypatch, django_capture_on_commit_callbacks, caplog, settings
 ):
     from verification import tasks
 
+    settings.P9_FAST_TRACK = True
     record = nhs_record()
     queued = []
     real_delay = tasks.run_id_checks.delay
@@ -159,9 +168,12 @@ def test_nothing_entered_is_in_the_session_the_task_arguments_the_audit_or_the_l
     caplog.set_level(logging.DEBUG)
     answer_details(client, nhs_number=record.nhs_number)
     client.post(url("idcheck_document"), {"document_type": "uk_passport"})
-    client.post(url("idcheck_document_photo"), {"front": jpeg(passport_jpeg())})
+    photo, clip = genuine_capture()  # taken by the camera step: every check can pass
+    client.post(
+        url("idcheck_document_photo"), {"front": jpeg(photo), "front_clip": video(clip)}
+    )
     client.post(url("idcheck_method"), {"method": "face_scan"})
-    client.post(url("idcheck_face"), {"face": jpeg(face_jpeg())})
+    face_scan_for_the_prompt(client)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url("idcheck_check_answers")).url == url("idcheck_status")
 
