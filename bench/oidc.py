@@ -60,7 +60,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from common import Browser, csrf_token, latest_code  # bench/common.py
+from common import Browser, csrf_token, latest_code, reference  # bench/common.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -485,31 +485,6 @@ def load_floor(args):
         status, _h, _d = _request("GET", path)
         ok += status == 200
     return ok, count
-
-
-def reference(key_pem: str, count: int = 200) -> str:
-    """This machine's speed at this moment, alone on a core: one RS512 signature with a
-    2048-bit key (the fixed cost every code exchange and refresh pays for its ID token) and a
-    fixed pure-Python loop. Figures from runs whose references differ do not compare."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    key = serialization.load_pem_private_key(key_pem.encode(), None)
-    best_sign = best_loop = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        for _ in range(count // 3):
-            key.sign(b"reference", padding.PKCS1v15(), hashes.SHA512())
-        best_sign = min(best_sign, (time.process_time() - start) / (count // 3))
-        start = time.process_time()
-        total = 0
-        for i in range(1_000_000):
-            total += i
-        best_loop = min(best_loop, time.process_time() - start)
-    return (
-        f"RS512 signature (RSA-2048) {best_sign * 1000:.2f} ms; "
-        f"pure-Python loop of 10^6 additions {best_loop * 1000:.1f} ms"
-    )
 
 
 def load_userinfo(args):

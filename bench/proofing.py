@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import reference  # bench/common.py
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA_DIR = ROOT / "var" / "bench-proofing"
@@ -47,31 +49,6 @@ TARGET_PEAK_MB = 1024
 
 
 # --- the machine ------------------------------------------------------------------------------
-
-
-def reference(count: int = 60) -> str:
-    """This machine's speed at this moment, alone on a core (bench/oidc.py's reference): one
-    RS512 signature with a 2048-bit key and a fixed pure-Python loop. Figures from runs whose
-    references differ do not compare."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    best_sign = best_loop = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        for _ in range(count // 3):
-            key.sign(b"reference", padding.PKCS1v15(), hashes.SHA512())
-        best_sign = min(best_sign, (time.process_time() - start) / (count // 3))
-        start = time.process_time()
-        total = 0
-        for i in range(1_000_000):
-            total += i
-        best_loop = min(best_loop, time.process_time() - start)
-    return (
-        f"RS512 signature (RSA-2048) {best_sign * 1000:.2f} ms; "
-        f"pure-Python loop of 10^6 additions {best_loop * 1000:.1f} ms"
-    )
 
 
 def peak_mb() -> float:
@@ -710,7 +687,7 @@ def main():
         f"machine: {os.cpu_count()} cores, this process pinned to 1, OMP_NUM_THREADS=1; "
         f"load average {os.getloadavg()[0]:.1f}; database {settings.DATABASES['default']['ENGINE']}"
     )
-    print(f"reference, before: {reference()}", flush=True)
+    print(f"reference, before: {reference(count=60)}", flush=True)
     engines.preload()
     print(f"models loaded: {time.perf_counter() - started:.1f} s", flush=True)
     if args.only in (None, "faces"):
@@ -722,7 +699,7 @@ def main():
     if args.only in (None, "time"):
         timed = timing(args.runs)
         memory(timed["check"])
-    print(f"\nreference, after:  {reference()}")
+    print(f"\nreference, after:  {reference(count=60)}")
     print(f"whole run: {time.perf_counter() - started:.0f} s")
 
 

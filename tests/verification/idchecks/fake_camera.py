@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.fixtures.browser import _chromium_path
+from tests.fixtures.browser import CHROMIUM_ARGS, _chromium_path
 
 
 def write_y4m(frames, path: Path, fps: int = 15) -> Path:
@@ -35,16 +35,5 @@ def launch_with_camera(chromium, y4m: Path):
     looped, with camera access granted."""
     return chromium.launch(
         executable_path=_chromium_path(),
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={y4m}",
-        ],
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={y4m}"],
     )

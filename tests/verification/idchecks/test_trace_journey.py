@@ -169,9 +169,7 @@ def test_nothing_entered_is_in_the_session_the_task_arguments_the_audit_or_the_l
     answer_details(client, nhs_number=record.nhs_number)
     client.post(url("idcheck_document"), {"document_type": "uk_passport"})
     photo, clip = genuine_capture()  # taken by the camera step: every check can pass
-    client.post(
-        url("idcheck_document_photo"), {"front": jpeg(photo), "front_clip": video(clip)}
-    )
+    client.post(url("idcheck_document_photo"), {"front": jpeg(photo), "front_clip": video(clip)})
     client.post(url("idcheck_method"), {"method": "face_scan"})
     face_scan_for_the_prompt(client)
     with django_capture_on_commit_callbacks(execute=True):
