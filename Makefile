@@ -14,15 +14,15 @@ PORT ?= 8000
 
 .PHONY: run test install lint format check-migrations browser idcheck-fixtures redis-server clean bench
 
-run: install ## Run the service with a Celery worker on the embedded default (SQLite, files)
-	@DEBUG=True $(PY) manage.py migrate --noinput
-	@DEBUG=True $(PY) manage.py seed_demo
-	@echo "NHS login is starting at http://127.0.0.1:$(PORT)/  (codes: http://127.0.0.1:$(PORT)/outbox/)"
-	@# The demo fast-tracks a face scan whose every check passes (off unless set: ADR 0046).
-	@DEBUG=True P9_FAST_TRACK=True SITE_URL=http://127.0.0.1:$(PORT) PORT=$(PORT) .venv/bin/honcho start
+# With DATABASE_URL, REDIS_URL and CELERY_BROKER_URL unset, core/embedded.py starts PostgreSQL
+# and Valkey from their wheels under var/embedded/ and stops them when the command ends.
+EMBEDDED := $(PY) -m core.embedded
+
+run: install ## Run the service with a Celery worker on the embedded PostgreSQL and Valkey
+	@PORT=$(PORT) $(EMBEDDED) --purpose run -- bin/demo
 
 test: install browser idcheck-fixtures redis-server ## Run the whole test suite
-	$(PY) -m pytest
+	$(EMBEDDED) --purpose test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	.venv/bin/ruff check .

@@ -1,7 +1,9 @@
 """Settings, read from the environment (see config/env.py and docs/configuration.md).
 
-With no environment set this runs the embedded default: SQLite, a filesystem Celery broker,
-a file cache and the notification outbox, all under ``var/``.
+With no environment set this runs the embedded default: PostgreSQL and Valkey (Redis-compatible)
+from wheels, started under ``var/embedded/`` by ``core/embedded.py`` (``make run``,
+``make test``), and the notification outbox. Production names its own in DATABASE_URL, REDIS_URL and
+CELERY_BROKER_URL; the code is the same for both.
 """
 
 from datetime import timedelta
@@ -11,6 +13,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 
 from config import env
+from core import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env.string("DATA_DIR", str(BASE_DIR / "var")))
@@ -139,39 +142,28 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env.string("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+        env.string("DATABASE_URL", None if PRODUCTION else embedded.default_database_url()),
         conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a Celery worker process started by a test sees the same data.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise env.ImproperlyConfiguredEnv("DATABASE_URL must name a PostgreSQL database")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-REDIS_URL = env.optional("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "core.cache.PooledClientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "nhslogin",
-            # A Redis that does not answer fails the page in seconds (the styled 503 of
-            # core.middleware.SharedStoreDownMiddleware), rather than holding a web worker.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+REDIS_URL = env.string("REDIS_URL", None if PRODUCTION else embedded.default_redis_url(0))
+CACHES = {
+    "default": {
+        "BACKEND": "core.cache.PooledClientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "nhslogin",
+        # A Redis that does not answer fails the page in seconds (the styled 503 of
+        # core.middleware.SharedStoreDownMiddleware), rather than holding a web worker.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),
-        }
-    }
+}
 
 # Sessions survive a Redis restart: written to the database, read through the cache.
 # cached_db (rows in PostgreSQL, so sessions survive a Redis restart) with fewer round trips
@@ -263,30 +255,17 @@ NOTIFY_TEMPLATE_IDS_FILE = env.optional("NOTIFY_TEMPLATE_IDS_FILE")
 if PRODUCTION and not NOTIFY_API_KEY:
     raise env.ImproperlyConfiguredEnv("NOTIFY_API_KEY must be set in production")
 
-# Celery: Redis in production; with nothing set, a filesystem broker under var/ so the embedded
-# default still runs a real worker process.
-CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = DATA_DIR / "celery-broker"
-    (_broker_dir / "out").mkdir(parents=True, exist_ok=True)
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        # kombu's exchange tables; its default is "control" in the working directory.
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
-else:
-    # Redis: no acknowledgement emulation. With it, celery and kombu 5.7.0 kill a worker whose
-    # Redis restarts while it holds a message: kombu restores the message through a channel
-    # that celery's reconnect clean-up (celery/celery#9705) has already closed, the
-    # restore-after-close of celery/kombu#582 and #970 ("'NoneType' object has no attribute
-    # 'hostname'", issue 14). Without it a message a worker held when it died is lost
-    # instead, and the sweepers queue its work again from the database (notifications, ID
-    # checks, logout notices). See docs/operations.md, "Workers and Redis restarts".
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
+# Celery: Redis (the embedded Valkey when nothing is set). No acknowledgement emulation. With
+# it, celery and kombu 5.7.0 kill a worker whose Redis restarts while it holds a message: kombu
+# restores the message through a channel that celery's reconnect clean-up (celery/celery#9705)
+# has already closed, the restore-after-close of celery/kombu#582 and #970 ("'NoneType' object
+# has no attribute 'hostname'", issue 14). Without it a message a worker held when it died is
+# lost instead, and the sweepers queue its work again from the database (notifications, ID
+# checks, logout notices). See docs/operations.md, "Workers and Redis restarts".
+CELERY_BROKER_URL = env.string(
+    "CELERY_BROKER_URL", None if PRODUCTION else embedded.default_broker_url(1)
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

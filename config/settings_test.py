@@ -1,7 +1,7 @@
 """Settings for the test suite: the environment's settings with test defaults.
 
-DATABASE_URL, REDIS_URL and CELERY_BROKER_URL still come from the caller, so `.ci/run` tests the
-production path (PostgreSQL, Redis) and a bare `make test` the embedded one (SQLite, files).
+DATABASE_URL, REDIS_URL and CELERY_BROKER_URL still come from the caller: `.ci/run` names the
+machine's PostgreSQL and Redis, a bare `make test` the embedded ones (core/embedded.py).
 """
 
 import os

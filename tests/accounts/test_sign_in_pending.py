@@ -183,10 +183,7 @@ def test_a_right_code_costs_two_statements_on_postgresql(client, phone_patient):
         assert code_step(client, code).url == reverse("accounts:home")
     kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     kinds = [k for k in kinds if k not in ("SAVEPOINT", "RELEASE")]
-    if connection.vendor == "postgresql":
-        assert kinds == ["WITH", "INSERT"]
-    else:
-        assert kinds == ["UPDATE", "UPDATE", "INSERT", "INSERT"]
+    assert kinds == ["WITH", "INSERT"]
 
 
 def test_the_sign_in_and_its_audit_event_are_written_together(client, phone_patient):
@@ -223,14 +220,11 @@ def test_a_note_left_in_a_session_before_this_change_still_works(client, phone_p
 
 def test_the_password_step_costs_two_statements_on_postgresql(client, phone_patient):
     """The login read, then the new code and the text message that sends it: one statement
-    on PostgreSQL (PhoneDevice.new_code_sent), two elsewhere."""
+    (PhoneDevice.new_code_sent)."""
     with CaptureQueriesContext(connection) as queries:
         password_step(client, phone_patient)
     kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    if connection.vendor == "postgresql":
-        assert kinds == ["SELECT", "WITH"]
-    else:
-        assert kinds == ["SELECT", "UPDATE", "INSERT"]
+    assert kinds == ["SELECT", "WITH"]
     code = latest_code(phone_patient.phone_number)
     assert code_step(client, code).url == reverse("accounts:home")
 

@@ -1,13 +1,9 @@
 """The Redis cache backend (core.cache): one client per pool, and it still behaves as a cache."""
 
-import os
-
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.test import override_settings
-
-REDIS_URL = os.environ.get("REDIS_URL")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (CI sets it)")
 
 
 @pytest.fixture
@@ -15,7 +11,7 @@ def redis_cache():
     config = {
         "default": {
             "BACKEND": "core.cache.PooledClientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": settings.REDIS_URL,
             "KEY_PREFIX": "test-core-cache",
         }
     }

@@ -65,7 +65,7 @@ def test_notification_content_is_encrypted_at_rest():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT recipient, personalisation FROM core_notification WHERE id = %s",
-            [notification.id.hex if connection.vendor == "sqlite" else notification.id],
+            [notification.id],
         )
         recipient, personalisation = cursor.fetchone()
     assert "7700900123" not in recipient

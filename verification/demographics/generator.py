@@ -211,23 +211,10 @@ def generate(count: int, *, seed: int = 1) -> int:
     table = SyntheticPatient._meta.db_table
     reserved = f"{RESERVED_PREFIX}%"
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {table} WHERE nhs_number NOT LIKE %s", [reserved])  # noqa: S608
-            columns = ", ".join(COLUMNS)
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for text in _copy_text(rows):
-                    copy.write(text)
-            cursor.execute(f"ANALYZE {table}")
-        else:
-            cursor.execute(f"DELETE FROM {table} WHERE nhs_number NOT LIKE %s", [reserved])  # noqa: S608
-            placeholders = ", ".join(["%s"] * len(COLUMNS))
-            sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
-            batch = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) == 50_000:
-                    cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
+        cursor.execute(f"DELETE FROM {table} WHERE nhs_number NOT LIKE %s", [reserved])  # noqa: S608
+        columns = ", ".join(COLUMNS)
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for text in _copy_text(rows):
+                copy.write(text)
+        cursor.execute(f"ANALYZE {table}")
     return count

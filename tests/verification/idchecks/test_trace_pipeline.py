@@ -84,7 +84,7 @@ def test_a_unique_match_with_every_check_passing_is_fast_tracked_and_links_the_r
     with connection.cursor() as cursor:  # encrypted at rest
         cursor.execute(
             "SELECT traced_record, entered_details FROM verification_idcheck WHERE id = %s",
-            [check.pk.hex if connection.vendor == "sqlite" else check.pk],
+            [check.pk],
         )
         raw = str(cursor.fetchall())
     assert "gAAAA" in raw and record.nhs_number not in raw and "Smyth" not in raw
