@@ -83,3 +83,29 @@ def reference(key_pem: str | None = None, count: int = 200) -> str:
         f"RS512 signature (RSA-2048) {best_sign * 1000:.2f} ms; "
         f"pure-Python loop of 10^6 additions {best_loop * 1000:.1f} ms"
     )
+
+
+def bench_database(name: str) -> str:
+    """Point this benchmark at a PostgreSQL database of its own, emptied and migrated by it.
+
+    ``DATABASE_URL`` when set (its name must contain "bench": the benchmark empties it), else
+    ``name`` on the machine's PostgreSQL (127.0.0.1:5432), made if missing; the machine's Redis
+    unless ``REDIS_URL`` / ``CELERY_BROKER_URL`` say otherwise (as ``make bench``'s BENCH_ENV).
+    Returns the database URL, also set in the environment for Django.
+    """
+    import os
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{name}"
+    database = urlsplit(url).path.lstrip("/")
+    if "bench" not in database:
+        raise SystemExit(f"DATABASE_URL names {database!r}: this bench empties it, use a bench one")
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            conn.execute(f'CREATE DATABASE "{database}"')
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
+    return url

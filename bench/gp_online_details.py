@@ -1,7 +1,7 @@
 """How long GP online registration details take to create and to check. Prints numbers.
 
 Run: .venv/bin/python bench/gp_online_details.py [N]
-Uses a throwaway SQLite database under a temporary DATA_DIR unless DATABASE_URL is set.
+Uses a PostgreSQL database of its own (bench/common.py's bench_database: bench_gp by default).
 """
 
 import os
@@ -15,7 +15,11 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="bench-gp-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("PASSWORD_HASH_COST", "fast-for-tests")
 
-import django
+from common import bench_database  # bench/common.py
+
+bench_database("bench_gp")
+
+import django  # noqa: E402 - after the environment is set
 
 django.setup()
 
@@ -40,6 +44,7 @@ def timed(label, count, function):
 
 def main(count: int) -> None:
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     practice, _ = Practice.objects.get_or_create(ods_code="Z99999", defaults={"name": "Bench"})
     staff = User.objects.create_user(f"bench-staff-{time.time()}@example.com", "x", is_staff=True)
     patients = [

@@ -29,13 +29,17 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 def setup_django():
     import shutil
 
+    from common import bench_database  # bench/common.py
+
     shutil.rmtree(DATA_DIR, ignore_errors=True)
+    bench_database("bench_idcheck")
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
 
 
 def patient(n: int):

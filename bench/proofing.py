@@ -20,8 +20,9 @@ document camera step's photo and clip (``camera_media.py``). It prints:
    with every model loaded and one full check run.
 
 Run: .venv/bin/python bench/proofing.py  [--runs 9] [--pages 4] [--variants some|all] [--only ...]
-The database: ``DATABASE_URL`` when set (its name must contain "bench": it is emptied), else a
-throwaway SQLite file under var/bench-proofing. About 5 to 10 minutes on a loaded 2-core machine.
+The database: bench/common.py's ``bench_database`` (``DATABASE_URL`` when set, its name must
+contain "bench": it is emptied; else bench_proofing on the machine's PostgreSQL).
+About 5 to 10 minutes on a loaded 2-core machine.
 """
 
 import argparse
@@ -35,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import reference  # bench/common.py
+from common import bench_database, reference  # bench/common.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -70,15 +71,8 @@ def p95(values: list[float]) -> float:
 
 
 def setup_django(*, fresh: bool) -> None:
-    """Django on the throwaway database: migrated and emptied when ``fresh``."""
-    import shutil
-
-    url = os.environ.get("DATABASE_URL", "")
-    if fresh:
-        if url:
-            _create_database(url)
-        else:
-            shutil.rmtree(DATA_DIR, ignore_errors=True)
+    """Django on the bench's own PostgreSQL database: migrated and emptied when ``fresh``."""
+    bench_database("bench_proofing")
     import django
 
     django.setup()
@@ -86,22 +80,7 @@ def setup_django(*, fresh: bool) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        if url:
-            call_command("flush", interactive=False, verbosity=0)
-
-
-def _create_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    name = urlparse(url).path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"DATABASE_URL names {name!r}: this bench empties it, use a bench one")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        call_command("flush", interactive=False, verbosity=0)
 
 
 _patients = iter(range(1, 10_000))

@@ -3,7 +3,7 @@ some mistype, and a guesser on the same address (issue 14 finding 1, ADR 0018). 
 many right passwords were refused and what the guesser learned.
 
 Run: .venv/bin/python bench/shared_address_sign_in.py [PATIENTS]
-Uses a throwaway SQLite database under a temporary DATA_DIR unless DATABASE_URL is set.
+Uses a PostgreSQL database of its own (bench/common.py's bench_database: bench_nat by default).
 Runs in one process through Django's test client (no server): it counts outcomes, not speed.
 """
 
@@ -21,7 +21,11 @@ os.environ.setdefault("PASSWORD_HASH_COST", "fast-for-tests")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "True")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django
+from common import bench_database  # bench/common.py
+
+bench_database("bench_nat")
+
+import django  # noqa: E402 - after the environment is set
 
 django.setup()
 
@@ -55,6 +59,7 @@ def make_patients(count: int, run: str) -> list[User]:
 
 def main(count: int) -> None:
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     run = str(int(time.time()))
     patients = make_patients(count, run)
     rng = random.Random(8)
