@@ -21,6 +21,11 @@ EMBEDDED := $(PY) -m core.embedded
 run: install ## Run the service with a Celery worker on the embedded PostgreSQL and Valkey
 	@PORT=$(PORT) $(EMBEDDED) --purpose run -- bin/demo
 
+# In parallel (pytest-xdist): each worker has its own database, data folder and Redis databases
+# (config/settings_test.py). `make test PYTEST_ARGS=...` chooses other options.
+PYTEST_ARGS ?= -n $(TEST_WORKERS) --durations=20
+TEST_WORKERS ?= 3
+
 test: install browser idcheck-fixtures redis-server ## Run the whole test suite
 	$(EMBEDDED) --purpose test -- $(PY) -m pytest $(PYTEST_ARGS)
 

