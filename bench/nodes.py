@@ -5,13 +5,14 @@
 Each node is what one machine runs from the Procfile: a gunicorn web process (config.wsgi, one
 sync worker here, its own port) and a Celery worker (queues default and checks), each node
 with a DATA_DIR folder of its own. The two share only PostgreSQL (127.0.0.1:5432, database
-``bench_nodes``, made when missing) and Redis (127.0.0.1:6379, databases 13 for the cache and
-sessions and 14 for the broker, emptied first). The settings are the development run's
-(``make run``: ENVIRONMENT development, DEBUG on, so the outbox page exists) with
-PASSWORD_HASH_COST=fast-for-tests, so that this proof is bounded by the journeys, not by
-Argon2id. A patient over HTTP (a requests session: one cookie jar for both nodes, CSRF tokens
-from the forms, codes read from the outbox page) then proves, printing a PASS or FAIL line
-with its numbers:
+``bench_nodes``, made when missing), Redis (127.0.0.1:6379, databases 13 for the cache and
+sessions and 14 for the broker, emptied first) and MEDIA_DIR, the photo ID check's uploads
+(the one folder nodes must share: docs/operations.md, "More than one node"). The settings
+are the development run's (``make run``: ENVIRONMENT development, DEBUG on, so the outbox
+page exists) with PASSWORD_HASH_COST=fast-for-tests, so that this proof is bounded by the
+journeys, not by Argon2id. A patient over HTTP (a requests session: one cookie jar for both
+nodes, CSRF tokens from the forms, codes read from the outbox page) then proves, printing a
+PASS or FAIL line with its numbers:
 
 a. a whole P0 journey (create a login: email and password, email code, phone, phone code;
    sign out; sign in: password, code) with every request, redirects included, going to the
@@ -24,7 +25,8 @@ d. with node A's worker stopped, a security code asked for through node A's web 
    (by node B's worker) and the patient signs in with it;
 e. node A retired mid-journey (SIGTERM to its gunicorn and its worker just after the patient
    submitted the step that sends the email code): the code is delivered, the patient goes
-   on at node B with the same session and finishes the journey.
+   on at node B with the same session and finishes the journey;
+f. a photo ID upload stored by a node A process is read back by a node B process (MEDIA_DIR).
 
 Exits 1 on any FAIL. Processes are process groups, stopped (SIGTERM, then SIGKILL) however the
 script ends. Environment: BENCH_NODES_DATABASE_URL, BENCH_NODES_PORTS ("8131,8132").
@@ -34,6 +36,7 @@ import itertools
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -73,7 +76,8 @@ def environment(node: str) -> dict:
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=CACHE_URL,
         CELERY_BROKER_URL=BROKER_URL,
-        DATA_DIR=str(WORK / node),  # nothing on disk is shared between nodes
+        DATA_DIR=str(WORK / node),  # a folder of each node's own
+        MEDIA_DIR=str(WORK / "shared-media"),  # the one folder nodes share (docs/operations.md)
         ENVIRONMENT="development",
         DEBUG="True",
         PASSWORD_HASH_COST="fast-for-tests",
@@ -412,6 +416,31 @@ def node_retired_mid_journey(a: Node, b: Node) -> None:
     )
 
 
+STORE = "from verification.idchecks import storage; print(storage.save_encrypted(b'photo'))"
+READ = "import sys; from verification.idchecks import storage; sys.stdout.write(storage.{})"
+
+
+def media_across_nodes() -> None:
+    """What a photo ID check needs: the web process that takes the upload, the worker that
+    checks it and the one that shows it to a checker may each be on another node."""
+
+    def on(node: str, code: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT, env=environment(node), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        # The last line: Django's shell first says what it imported.
+        out = done.stdout.strip().splitlines()[-1:] or [""]
+        return out[0] if done.returncode == 0 else f"error: {done.stderr[-200:]}"
+
+    name = on("A", STORE)
+    read = on("B", READ.format(f"read_decrypted({name!r}).decode()"))
+    check(
+        read == "photo",
+        f"f. a photo ID upload stored by node A ({name}) read back by node B: {read!r}",
+    )
+
+
 def data_dirs_hold_nothing_shared() -> None:
     """The nodes' own folders: what is in them after the run (nothing another node needs)."""
     found = sorted(
@@ -441,6 +470,7 @@ def main() -> int:
     print(
         f"two nodes on ports {PORTS[0]} (A) and {PORTS[1]} (B), each gunicorn (1 sync worker) + "
         f"Celery worker (concurrency 1), own DATA_DIR under {WORK.relative_to(ROOT)}/; shared: "
+        f"MEDIA_DIR {WORK.relative_to(ROOT)}/shared-media, "
         f"PostgreSQL {DATABASE_URL.rsplit('/', 1)[1]}, Redis {CACHE_URL} (cache, sessions), "
         f"{BROKER_URL} (broker). ENVIRONMENT=development DEBUG=True "
         f"PASSWORD_HASH_COST=fast-for-tests (not the production hash cost)",
@@ -456,6 +486,7 @@ def main() -> int:
         jti_across_nodes(a, b)
         other_worker_delivers(a, b, who)
         node_retired_mid_journey(a, b)
+        media_across_nodes()
     finally:
         a.stop()
         b.stop()
