@@ -260,12 +260,14 @@ def main() -> int:
                     record.failures.append(f"patient {patient.number}: {error}")
 
         threads = [threading.Thread(target=run, args=(p,)) for p in patients]
+        cpu_before = web.cpu_seconds(), worker.cpu_seconds()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
+        cpu = web.cpu_seconds() - cpu_before[0], worker.cpu_seconds() - cpu_before[1]
     finally:
         web.stop()
         worker.stop()
@@ -279,6 +281,10 @@ def main() -> int:
         f"{errors} ({errors / max(len(statuses), 1):.2%}); 5xx: {server_errors}"
     )
     print(f"wall time: {wall:.1f} s")
+    print(
+        f"server CPU: gunicorn {cpu[0]:.1f} s, Celery worker {cpu[1]:.1f} s, of "
+        f"{2 * wall:.0f} core-seconds (the patients' threads use the same 2 cores)"
+    )
     print("latency per step (as the patient sees it: the request and its redirect):")
     for name, values in record.steps.items():
         print(f"  {name:30s} {percentiles(values)}")
