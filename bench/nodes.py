@@ -232,8 +232,13 @@ def journey_across_nodes(a: Node, b: Node) -> dict:
 # -- b. the lockout across nodes --------------------------------------------------------------
 
 
-def wrong_passwords_until_locked(patient: Patient, email: str, limit: int) -> int | None:
+def wrong_passwords_until_locked(
+    patient: Patient, email: str, limit: int, nodes: list[Node]
+) -> int | None:
+    """Wrong passwords until the page says the login is locked; the nth attempt (its page and
+    its password) goes to node n mod len(nodes). Returns how many it took."""
     for attempt in range(1, limit + 3):
+        patient.use([nodes[attempt % len(nodes)]])
         patient.get("/account/sign-in/")
         patient.submit({"email": email, "password": "not my password at all"})
         if "Sign in is locked" in patient.page:
@@ -248,18 +253,20 @@ def lockout_across_nodes(a: Node, b: Node) -> None:
     emails = [f"lock-{i}-{secrets.token_hex(3)}@example.com" for i in range(2)]
     for i, email in enumerate(emails):
         make_patient(email, f"+4477009002{i:02d}")
-    one = wrong_passwords_until_locked(Patient([a]), emails[0], limit)
+    one = wrong_passwords_until_locked(Patient([a]), emails[0], limit, [a])
     crossing = Patient([a, b])
-    both = wrong_passwords_until_locked(crossing, emails[1], limit)
+    both = wrong_passwords_until_locked(crossing, emails[1], limit, [a, b])
     # The right password, at the node that did not take the last wrong one, is refused too.
+    crossing.use([b if crossing.served.get("A", 0) > crossing.served.get("B", 0) else a])
     crossing.get("/account/sign-in/")
     crossing.submit({"email": emails[1], "password": PASSWORD})
     still_locked = "Sign in is locked" in crossing.page
     check(
         one == both == limit and still_locked,
         f"b. lockout: locked after {one} wrong passwords on node A alone, after {both} "
-        f"alternating A/B (SIGN_IN_LOCKOUT_ATTEMPTS={limit}); right password then refused at "
-        f"the other node: {still_locked}",
+        f"alternating A/B (SIGN_IN_LOCKOUT_ATTEMPTS={limit}; requests "
+        f"A={crossing.served.get('A', 0)} B={crossing.served.get('B', 0)}); right password "
+        f"then refused at the other node: {still_locked}",
     )
 
 
