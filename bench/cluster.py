@@ -20,15 +20,12 @@ CODE = re.compile(r"security code is (\d{6})")
 
 def ensure_database(url: str) -> None:
     """Create the script's PostgreSQL database when it is missing (``postgres://.../name``)."""
+    import psycopg
+
     name = url.rsplit("/", 1)[1]
-    # The name goes in as a psql variable, quoted by psql (:'name' a literal, :"name" a name).
-    psql = ["psql", "-h", HOST, "-U", "postgres", "-tAq", "-v", f"name={name}"]
-    found = subprocess.run(
-        psql, input="SELECT 1 FROM pg_database WHERE datname = :'name';",
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    if found.stdout.strip() != "1":
-        subprocess.run(psql, input='CREATE DATABASE :"name";', text=True, check=True)
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def flush_redis(*urls: str) -> None:
