@@ -97,6 +97,10 @@ bench: install
 	$(PY) bench/idcheck.py
 	$(PY) bench/gp_online_details.py
 	$(PY) bench/proofing.py
+	@# Two nodes sharing only PostgreSQL and Redis, and 50 patients at once: each makes its own
+	@# database (bench_nodes, bench_load) and uses Redis databases 13-15 of the same servers.
+	$(PY) bench/nodes.py
+	$(PY) bench/load.py --patients 50
 
 clean:
 	rm -rf .venv .tools node_modules static/vendor var

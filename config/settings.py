@@ -234,10 +234,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The photo ID check's photos and videos (encrypted: verification/idchecks/storage.py). The
+# web process that takes an upload, the worker that checks it and the web process that shows
+# it to a checker may run on different machines: with more than one node, every node's
+# MEDIA_DIR must be the same shared folder (docs/operations.md, "More than one node").
+MEDIA_DIR = Path(env.string("MEDIA_DIR", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "media"), "base_url": None},
+        "OPTIONS": {"location": str(MEDIA_DIR), "base_url": None},
     },
     "staticfiles": {
         "BACKEND": (
