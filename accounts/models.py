@@ -8,13 +8,12 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import connections, models, router
+from django.db import models
 from django.utils import timezone
 from django_otp.models import Device, DeviceManager, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 from django_otp.util import random_hex, random_number_token
 
-from core import rows
 from core.crypto import EncryptedTextField, blind_index
 
 
@@ -28,13 +27,6 @@ class ProofingLevel(models.TextChoices):
     @classmethod
     def rank(cls, level: str) -> int:
         return {"P0": 0, "P5": 5, "P9": 9}[level]
-
-
-def _db_datetime(model, value):
-    """A datetime as the ORM would pass it to this database (SQLite stores naive UTC text),
-    for the few hand-written statements on the sign-in path."""
-    connection = connections[router.db_for_write(model)]
-    return connection.ops.adapt_datetimefield_value(value)
 
 
 class UserManager(BaseUserManager):
@@ -106,41 +98,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_level(self, level: str) -> bool:
         return ProofingLevel.rank(self.proofing_level) >= ProofingLevel.rank(level)
 
-    # Set on a login loaded by ``signing_in`` (its last_login already written by that query),
-    # so the ``update_last_login`` receiver that ``login()`` fires writes nothing again.
-    _last_login_written = False
-
-    @classmethod
-    def signing_in(cls, pk: int) -> "User | None":
-        """The active login ``pk`` with ``last_login`` set to now, in one statement
-        (``UPDATE ... RETURNING``, PostgreSQL and SQLite >= 3.35), or None."""
-        user = rows.fetch_one(
-            cls,
-            f'UPDATE "{cls._meta.db_table}" SET "last_login" = %s '  # noqa: S608 - table name
-            'WHERE "id" = %s AND "is_active" RETURNING {columns}',
-            [_db_datetime(cls, timezone.now()), pk],
-        )
-        if user is not None:
-            user._last_login_written = True
-        return user
-
-    def save(self, *args, update_fields=None, **kwargs):
-        if (
-            self._last_login_written
-            and update_fields is not None
-            and (set(update_fields) == {"last_login"})
-        ):
-            self._last_login_written = False  # already written by ``signing_in``
-            return
-        super().save(*args, update_fields=update_fields, **kwargs)
-
 
 CODE_LENGTH = 6
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_WRONG_TRIES = 5
 
 
-def _hash_code(code: str) -> str:
+def hash_security_code(code: str) -> str:
     """Codes are stored hashed (keyed), so a database reader cannot use a live code."""
     return blind_index(code, "security-code")
 
@@ -158,7 +122,7 @@ class OneTimeCode(models.Model):
     def new_code(self) -> str:
         """Make a fresh code (the old one stops working). Returns it, to be sent."""
         code = random_number_token(CODE_LENGTH)
-        self.code_hash = _hash_code(code)
+        self.code_hash = hash_security_code(code)
         self.valid_until = timezone.now() + CODE_LIFETIME
         self.wrong_tries = 0
         self.save(update_fields=["code_hash", "valid_until", "wrong_tries"])
@@ -173,7 +137,7 @@ class OneTimeCode(models.Model):
             return "void" if self.wrong_tries >= CODE_MAX_WRONG_TRIES else "expired"
         if self.valid_until is None or timezone.now() > self.valid_until:
             return "expired"
-        if hmac.compare_digest(_hash_code((code or "").strip()), self.code_hash):
+        if hmac.compare_digest(hash_security_code((code or "").strip()), self.code_hash):
             self.code_hash = ""
             self.valid_until = None
             self.save(update_fields=["code_hash", "valid_until"])
@@ -210,120 +174,6 @@ class PhoneDevice(OneTimeCode, Device):
 
     def verify_token(self, token):
         return self.check_code(str(token)) == "ok"
-
-    @classmethod
-    def new_code_for(cls, user: User) -> "tuple[PhoneDevice, str] | None":
-        """``new_code`` on the patient's confirmed device (the first, as ``.first()`` picks),
-        found and changed in one statement (``UPDATE ... RETURNING``). Returns the device and
-        the code to send, or None when the patient has no confirmed device."""
-        code = random_number_token(CODE_LENGTH)
-        table = cls._meta.db_table
-        device = rows.fetch_one(
-            cls,
-            f'UPDATE "{table}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
-            '"wrong_tries" = 0 WHERE "id" = ('
-            f'SELECT "id" FROM "{table}" WHERE "user_id" = %s AND "confirmed" '
-            'ORDER BY "id" LIMIT 1) RETURNING {columns}',
-            [_hash_code(code), _db_datetime(cls, timezone.now() + CODE_LIFETIME), user.pk],
-        )
-        if device is None:
-            return None
-        device.user = user  # the code message names its user: no second query for it
-        return device, code
-
-    @classmethod
-    def new_code_sent(cls, user: User, notification_for) -> "PhoneDevice | None":
-        """On PostgreSQL, ``new_code_for`` and the INSERT of the message that sends the code,
-        in one statement: ``notification_for(code)`` makes the (unsaved) message for the
-        number and kind of phone the login records, and the code is changed and the message
-        written only if the patient's confirmed device (as ``new_code_for`` picks it) has that
-        number and kind. Returns the device, its message as ``device.notification``; None
-        when nothing was changed (another database, or no such device): use
-        ``new_code_for``."""
-        connection = connections[router.db_for_write(cls)]
-        if connection.vendor != "postgresql" or not user.phone_number:
-            return None
-        code = random_number_token(CODE_LENGTH)
-        notification = notification_for(code)
-        table, placeholders, values = rows.insert_parts(notification)
-        own = cls._meta.db_table
-        device = rows.fetch_one(
-            cls,
-            f'WITH device AS (UPDATE "{own}" SET "code_hash" = %s, "valid_until" = %s, '  # noqa: S608
-            f'"wrong_tries" = 0 WHERE "id" = (SELECT "id" FROM "{own}" WHERE "user_id" = %s '
-            'AND "confirmed" ORDER BY "id" LIMIT 1) AND "number" = %s AND "kind" = %s '
-            "RETURNING {columns}), "
-            f"sent AS (INSERT INTO {table} SELECT {placeholders} FROM device) "
-            "SELECT {columns} FROM device",
-            [
-                _hash_code(code),
-                timezone.now() + CODE_LIFETIME,
-                user.pk,
-                user.phone_number,
-                user.phone_kind,
-                *values,
-            ],
-        )
-        if device is None:
-            return None
-        device.user = user
-        device.notification = rows.inserted(notification)
-        return device
-
-    @classmethod
-    def use_right_code(cls, pk: int, user_id: int, code: str) -> bool:
-        """Use up ``code`` on this confirmed device if it is the right, live code, in one
-        statement (no transaction or row lock needed: the UPDATE re-checks its conditions on
-        the locked row, so a code is used once). False tells nothing: the caller then runs
-        ``check_code`` under a row lock to say why, and to count a wrong try."""
-        return bool(
-            cls.objects.filter(
-                pk=pk,
-                user_id=user_id,
-                confirmed=True,
-                code_hash=_hash_code((code or "").strip()),
-                valid_until__gte=timezone.now(),
-            ).update(code_hash="", valid_until=None)
-        )
-
-    @classmethod
-    def sign_in_with_code(cls, pk: int, user_id: int, code: str, event=None) -> "User | None":
-        """When ``code`` is the right, live code of this confirmed device and login
-        ``user_id`` is active: use the code up and return the login with ``last_login`` set,
-        as ``use_right_code`` then ``User.signing_in`` would, and write ``event`` (an unsaved
-        audit event recording the sign-in). On PostgreSQL that is one statement: the code's
-        UPDATE feeds the login's, which feeds the event's INSERT, so a sign-in is never
-        without its event. None tells nothing, as for ``use_right_code`` (a right code for a
-        deactivated login is used up all the same); no event is written then."""
-        connection = connections[router.db_for_write(cls)]
-        if connection.vendor != "postgresql":
-            if not cls.use_right_code(pk, user_id, code):
-                return None
-            user = User.signing_in(user_id)
-            if user is not None and event is not None:
-                rows.insert(event)
-            return user
-        now = timezone.now()
-        audit_sql, audit_params = "", []
-        if event is not None:
-            table, placeholders, audit_params = rows.insert_parts(event)
-            audit_sql = f", audit AS (INSERT INTO {table} SELECT {placeholders} FROM signed)"  # noqa: S608
-        user = rows.fetch_one(
-            User,
-            "WITH used AS ("  # noqa: S608 - table and column names only
-            f'UPDATE "{cls._meta.db_table}" SET "code_hash" = \'\', "valid_until" = NULL '
-            'WHERE "id" = %s AND "user_id" = %s AND "confirmed" AND "code_hash" = %s '
-            'AND "valid_until" >= %s RETURNING "user_id"), '
-            f'signed AS (UPDATE "{User._meta.db_table}" SET "last_login" = %s '
-            'WHERE "id" = (SELECT "user_id" FROM used) AND "is_active" RETURNING {columns})'
-            f"{audit_sql} SELECT {{columns}} FROM signed",
-            [pk, user_id, _hash_code((code or "").strip()), now, now, *audit_params],
-        )
-        if user is not None:
-            user._last_login_written = True
-            if event is not None:
-                rows.inserted(event)
-        return user
 
 
 class EmailCode(OneTimeCode):

@@ -39,7 +39,7 @@ def app_for(user: User) -> AuthenticatorApp | None:
 
 def app_id_for(user: User) -> int | None:
     """The id of the patient's confirmed app; read with the login at the password step
-    (``sign_in._login_with_its_app``) when it was loaded there."""
+    (``statements.login_with_its_app``) when it was loaded there."""
     if hasattr(user, "authenticator_app_id"):
         return user.authenticator_app_id
     app = app_for(user)

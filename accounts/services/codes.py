@@ -1,6 +1,6 @@
 """Sending security codes by email, text message or voice call."""
 
-from accounts import messages
+from accounts import messages, statements
 from accounts.models import EmailCode, PhoneDevice, User
 from accounts.services.limits import RESEND
 from core import notifications, rows
@@ -41,14 +41,14 @@ def send_phone_code(device: PhoneDevice, code: str | None = None) -> None:
 
 def send_new_phone_code(user: User) -> PhoneDevice | None:
     """A new code on the patient's confirmed phone, sent to it. The common case is one
-    statement on PostgreSQL (``PhoneDevice.new_code_sent``), otherwise two."""
-    device = PhoneDevice.new_code_sent(
+    statement (``statements.new_code_sent``)."""
+    device = statements.new_code_sent(
         user, lambda code: phone_code_message(user.phone_number, user.phone_kind, code, user)
     )
     if device is not None:
         notifications.queue_delivery(device.notification)
         return device
-    found = PhoneDevice.new_code_for(user)
+    found = statements.new_code_for(user)
     if found is None:
         return None
     device, code = found

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import login
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router, transaction
+from django.db import transaction
+from django.utils import timezone
 from django_otp import login as otp_login
 
-from accounts import events
+from accounts import events, statements
 from accounts.authentication import (
     DEVICE,
     FORCE_CODE_SESSION_KEY,
@@ -18,10 +19,10 @@ from accounts.authentication import (
     forget_asked,
     record_authentication,
 )
-from accounts.models import AuthenticatorApp, PhoneDevice, RememberedBrowser, User
+from accounts.models import PhoneDevice, RememberedBrowser, User
 from accounts.services import limits
 from accounts.services.codes import send_new_phone_code, send_phone_code
-from core import audit, rows
+from core import audit
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -98,40 +99,16 @@ def check_current_password(request, user: User, password: str) -> PasswordCheck:
 def _authenticate(email: str, password: str) -> User | None:
     """Django's ``ModelBackend.authenticate`` (the only backend tried: trying every backend
     would hash a wrong password twice), with the login read by one hand-written query rather
-    than the ORM's query building (``core.rows.fetch_one``). As there: an unknown address
+    than the ORM's query building (``statements.login_with_its_app``). As there: an unknown address
     still costs one Argon2id hash, an inactive login is refused, and an older hash is upgraded
     when the password is right (``check_password``'s setter)."""
-    user = _login_with_its_app(email)
+    user = statements.login_with_its_app(email)
     if user is None:
         User().set_password(password)
         return None
     if user.check_password(password) and ModelBackend().user_can_authenticate(user):
         return user
     return None
-
-
-def _login_with_its_app(email: str) -> User | None:
-    """The login with this email address, with ``authenticator_app_id``: the id of its
-    confirmed authenticator app or None (ADR 0016), read by the same statement, so that the
-    password step costs no more statements than before there were apps."""
-    using = router.db_for_write(User)
-    connection = connections[using]
-    found = rows.columns(User)
-    table = connection.ops.quote_name(User._meta.db_table)
-    apps = connection.ops.quote_name(AuthenticatorApp._meta.db_table)
-    sql = (
-        f"SELECT {found.select(connection)}, "  # noqa: S608 - table and column names only
-        f'(SELECT MAX(app."id") FROM {apps} app WHERE app."user_id" = {table}."id" '
-        f'AND app."confirmed" = %s) FROM {table} WHERE "email" = %s'
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [True, email])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    user = found.load(row[:-1], connection)
-    user.authenticator_app_id = row[-1]
-    return user
 
 
 def phone_device(user: User) -> PhoneDevice | None:
@@ -174,9 +151,9 @@ def check_sign_in_code(
     """Check a sign-in security code for the login ``user_id`` (``account``: its
     ``limits.account_key``), sent to the phone device ``device_id``.
 
-    A right code is the common case and costs one statement on PostgreSQL (two elsewhere):
+    A right code is the common case and costs one statement:
     the code is used up by a conditional UPDATE, which feeds the UPDATE that sets the login's
-    ``last_login`` and returns it (``PhoneDevice.sign_in_with_code``).
+    ``last_login`` and returns it (``statements.sign_in_with_code``).
     Anything else goes to ``_check_code_slowly``, which says why under a row lock and counts
     the wrong try.
 
@@ -196,7 +173,7 @@ def check_sign_in_code(
         # The sign-in's audit event, written by the same statement as the sign-in itself.
         event = audit.prepare(events.SIGNED_IN, request=request, second_factor="security code")
         event.user_id = event.actor_id = user_id
-        user = PhoneDevice.sign_in_with_code(device_id, user_id, code, event)
+        user = statements.sign_in_with_code(device_id, user_id, code, event)
     if user is not None:
         # The device as far as this request needs it (django-otp keeps its id in the session).
         device = PhoneDevice(pk=device_id, user=user, confirmed=True)
@@ -234,6 +211,13 @@ def decoy_code_tried(request, *, user_id: int | None, account: str) -> CodeCheck
     return CodeCheck("wrong", user=owner)
 
 
+def record_last_login(user: User) -> None:
+    """Set the login's ``last_login`` to now (what "when you last signed in" shows), with an
+    UPDATE of that column alone."""
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)
+
+
 def complete_sign_in(
     request,
     user: User,
@@ -251,8 +235,14 @@ def complete_sign_in(
     (an ``AuthenticatorApp``: ``Cp`` and ``Ck``, ADR 0016). The device, passkey or app is also
     recorded for django-otp (``request.user.is_verified()``).
     ``lock``: what ``limits.sign_in_lock`` read in this request (saves a cache round trip).
-    ``audited``: the "signed in" audit event was written with the sign-in itself."""
+    ``audited``: the "signed in" audit event and ``last_login`` were written with the
+    sign-in itself (``statements.sign_in_with_code``).
+
+    ``last_login`` is set here, not by Django's ``update_last_login`` receiver (disconnected
+    in ``AccountsConfig.ready``): only a patient's sign-in records it."""
     login(request, user, backend=BACKEND)
+    if not audited:
+        record_last_login(user)
     if device is not None or passkey is not None or app is not None:
         otp_login(request, passkey or app or device)
     if passkey is not None:

@@ -14,7 +14,7 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 
 from connected_services.models import Service
-from connected_services.oidc import jose, rows
+from connected_services.oidc import jose, statements
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ALGORITHMS = ("RS512", "RS256")
@@ -37,7 +37,7 @@ def token_endpoint_url() -> str:
 def verify(token: str, *, client_id: str | None = None, find_service=None) -> Service:
     """Check a client assertion and return the service it authenticates.
 
-    ``find_service(client_id)`` loads the service (default ``rows.service_by_client_id``); a
+    ``find_service(client_id)`` loads the service (default ``statements.service_by_client_id``); a
     refresh grant passes one that reads the refresh token in the same round trip."""
     try:
         header, claims, signing_input, signature = jose.parse(token)
@@ -52,7 +52,7 @@ def verify(token: str, *, client_id: str | None = None, find_service=None) -> Se
         raise AssertionError_("iss and sub must both be the client_id")
     if client_id is not None and client_id != issuer:
         raise AssertionError_("client_id does not match the assertion")
-    service = (find_service or rows.service_by_client_id)(issuer)
+    service = (find_service or statements.service_by_client_id)(issuer)
     if service is None:
         raise AssertionError_("unknown client")
     if service.client_type != Service.CLIENT_CONFIDENTIAL:

@@ -18,7 +18,6 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from oauth2_provider.models import refresh_token_expire_timedelta
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -28,7 +27,8 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challeng
 
 from connected_services import claims as claim_rules
 from connected_services.models import AccessToken, Grant, RefreshToken, Service
-from connected_services.oidc import client_assertion, jose, keys, rows
+from connected_services.oidc import client_assertion, jose, keys, statements
+from core import rows
 
 GRANT_TYPES = ("authorization_code", "refresh_token")
 JWT_BEARER = client_assertion.JWT_BEARER
@@ -108,7 +108,7 @@ class NHSLoginValidator(OAuth2Validator):
 
         def find_service(client_id):
             checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
-            service, token = rows.service_and_refresh_token(client_id, checksum)
+            service, token = statements.service_and_refresh_token(client_id, checksum)
             request.preloaded_refresh_token = (refresh_token, token)
             return service
 
@@ -150,7 +150,7 @@ class NHSLoginValidator(OAuth2Validator):
         """The grant for a code, loaded once per token request (oauthlib asks several times)."""
         cache = request.__dict__.setdefault("_grants", {})
         if code not in cache:
-            cache[code] = rows.grant(code)
+            cache[code] = statements.grant(code)
         grant = cache[code]
         if grant is not None and client is not None and grant.application_id != client.pk:
             return None
@@ -248,7 +248,7 @@ class NHSLoginValidator(OAuth2Validator):
         if preloaded is not None and preloaded[0] == refresh_token:
             rt = preloaded[1]
         else:
-            rt = rows.refresh_token(hashlib.sha256(refresh_token.encode()).hexdigest())
+            rt = statements.refresh_token(hashlib.sha256(refresh_token.encode()).hexdigest())
         if rt is None or rt.application_id != client.pk:
             if rt is not None and rt.revoked is not None and rt.token_family:
                 RefreshToken.revoke_family(rt.token_family)  # a stolen, rotated-out token
@@ -290,11 +290,12 @@ class NHSLoginValidator(OAuth2Validator):
         return previous
 
     def save_bearer_token(self, token, request, *args, **kwargs):
-        """On PostgreSQL a refresh rotates in one statement, which is its own transaction
-        (``rows.rotate_in_one_statement``); everything else goes through DOT, which wraps
-        ``_save_bearer_token`` in a transaction."""
+        """A refresh rotates in one statement, which is its own transaction
+        (``statements.rotate_in_one_statement``, ADR 0035); everything else (a code exchange,
+        an RFC 8707 ``resource`` request) goes through DOT, which wraps ``_save_bearer_token``
+        in a transaction."""
         previous = self._lean_rotation(token, request)
-        if previous is None or connection.vendor != "postgresql":
+        if previous is None:
             return super().save_bearer_token(token, request, *args, **kwargs)
         now = timezone.now()
         request.resource = []
@@ -305,7 +306,7 @@ class NHSLoginValidator(OAuth2Validator):
         refresh_token = self._refresh_token(
             request, token["refresh_token"], None, previous, make=rows.unsaved
         )
-        if not rows.rotate_in_one_statement(previous, access_token, refresh_token, now):
+        if not statements.rotate_in_one_statement(previous, access_token, refresh_token, now):
             raise _invalid_grant(request, RACE_LOST)
 
     @staticmethod
@@ -313,25 +314,6 @@ class NHSLoginValidator(OAuth2Validator):
         return now + timedelta(
             seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
         )
-
-    def _save_bearer_token(self, token, request, *args, **kwargs):
-        """Rotation in four statements instead of DOT's ten (inside DOT's transaction).
-
-        The old refresh token is claimed with one conditional UPDATE, so of two requests racing
-        with the same token only one wins; the loser gets ``invalid_grant``. The old access
-        token is deleted (DOT's revoke), then the new pair is inserted in the same family.
-        """
-        previous = self._lean_rotation(token, request)
-        if previous is None:
-            return super()._save_bearer_token(token, request, *args, **kwargs)
-        now = timezone.now()
-        if not rows.claim_refresh_token(previous.pk, previous.access_token_id, now):
-            raise _invalid_grant(request, RACE_LOST)
-        request.resource = []
-        access_token = self._create_access_token(
-            self._expires(token, now), request, token, source_refresh_token=previous
-        )
-        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         access_token = self._access_token(expires, request, token, source_refresh_token)

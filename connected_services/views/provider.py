@@ -22,8 +22,8 @@ from connected_services.forms import ConsentForm
 from connected_services.models import Consent, Service
 from connected_services.oidc import keys
 from connected_services.oidc.server import oauthlib_core, token_endpoint_core
+from connected_services.oidc.statements import bearer_token
 from connected_services.oidc.validator import trustmark_url
-from connected_services.userinfo import bearer_token
 from connected_services.vectors import CREDENTIALS, LEVELS
 from core.middleware import lean_endpoint
 from verification.uplift import start_uplift

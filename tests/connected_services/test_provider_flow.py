@@ -175,3 +175,31 @@ def test_rs256_client_assertions_are_accepted(issuer, service, rp_key, patient):
     with RelyingParty(issuer, service.client_id, rp_key, alg="RS256") as party:
         token = party.sign_in(patient, vtr=["P0.Cp.Cd"])
     assert "id_token" in token
+
+
+def test_userinfo_is_one_statement_and_gives_the_claims_the_claim_rules_give(rp, service, patient):
+    """Userinfo reads the token, service, patient and identity in one statement, as real
+    models, so what a service receives is exactly what ``connected_services.claims`` gives
+    for the patient as the ORM loads them: a new claim is added there alone."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from connected_services import claims
+    from connected_services.models import Service
+
+    prove(patient, "P9")
+    scopes = "openid profile profile_extended email phone gp_registration_details"
+    token = rp.sign_in(patient, scope=scopes, vtr=["P9.Cp.Cd"])
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(
+            "/userinfo", headers={"authorization": f"Bearer {token['access_token']}"}
+        )
+    assert response.status_code == 200
+    assert len(queries.captured_queries) == 1
+    user = User.objects.select_related("identity").get(pk=patient.pk)
+    expected = claims.claims_for(user, scopes.split(), service=Service.objects.get(pk=service.pk))
+    body = response.json()
+    assert {k: v for k, v in body.items() if k not in ("iss", "aud", "sub")} == expected
+    assert body["given_name"] == "Jo" and body["gp_ods_code"] == "Y12345"

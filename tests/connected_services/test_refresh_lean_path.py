@@ -13,7 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from connected_services.models import AccessToken, RefreshToken, Service
-from connected_services.oidc import client_assertion, rows
+from connected_services.oidc import client_assertion, statements
+from core import rows
 from tests.connected_services.relying_party import RelyingParty, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,11 +55,11 @@ def test_a_service_taken_offline_cannot_refresh(rp, service, patient):
 def test_a_deleted_service_is_unknown_at_once(rp, service, patient):
     first = rp.sign_in(patient, vtr=["P0.Cp.Cd"])
     rp.refresh(first["refresh_token"])
-    assert rows.service_by_client_id(service.client_id) is not None
+    assert statements.service_by_client_id(service.client_id) is not None
     Service.objects.filter(pk=service.pk).delete()
-    assert rows.service_by_client_id(service.client_id) is None
+    assert statements.service_by_client_id(service.client_id) is None
     checksum = "0" * 64
-    assert rows.service_and_refresh_token(service.client_id, checksum) == (None, None)
+    assert statements.service_and_refresh_token(service.client_id, checksum) == (None, None)
 
 
 def test_a_refresh_token_is_not_touched_when_the_client_fails_authentication(
@@ -138,8 +139,8 @@ def test_the_rotation_writes_what_model_save_would(patient, rp_key):
         instance, row = model(**values), rows.unsaved(model, values)
         set_token_value(instance, "a-token-value")
         set_token_value(row, "a-token-value")
-        fields = rows._insert_fields(model, leave_out=leave_out)
-        expected = rows._insert_values(instance, fields)
+        fields = rows.insert_fields(model, leave_out=leave_out)
+        expected = rows.prepared_values(instance, fields, connection)
         got = rows.InsertPlan(fields, connection).values(row, connection)
         for i, field in enumerate(fields):
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -159,7 +160,7 @@ def test_a_field_with_its_own_preparation_is_prepared_by_the_field():
 
     field = EncryptedTextField()
     field.set_attributes_from_name("secret")
-    assert rows._prepare_step(field, connection)[0] == rows.FULL
+    assert rows.prepare_step(field, connection)[0] == rows.FULL
 
 
 def test_two_services_with_refresh_tokens_are_kept_apart(rp, issuer, patient, other_key):
