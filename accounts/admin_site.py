@@ -14,6 +14,7 @@ from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import AuthenticatorApp
+from accounts.services.sign_in import record_last_login
 from accounts.services.staff_sign_in import METHODS, check_staff_sign_in, send_staff_code
 
 # One answer to every failure, so a right password is never told from a wrong one.
@@ -79,6 +80,9 @@ class StaffSignInForm(AdminAuthenticationForm):
         if check.outcome != "ok":
             raise ValidationError(REFUSED, code="refused")
         check.user.otp_device = check.device  # django-otp records it at login()
+        # Staff sign-ins record it too ("last login" in the admin's lists): Django's own
+        # receiver is disconnected (AccountsConfig.ready), and this is a whole sign-in.
+        record_last_login(check.user)
         self.user_cache = check.user
         return self.cleaned_data
 

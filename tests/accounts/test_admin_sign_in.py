@@ -65,6 +65,14 @@ def test_staff_sign_in_with_the_password_and_a_code_on_one_page(client, staff):
     assert event.ip_address == "127.0.0.1" and event.details["second_factor"] == "backup"
 
 
+def test_a_staff_sign_in_records_when_they_last_signed_in(client, staff):
+    assert staff.last_login is None
+    admin_sign_in(client, staff.email)
+    assert signed_in(client)
+    staff.refresh_from_db()
+    assert staff.last_login is not None
+
+
 def test_every_failure_gets_the_same_answer(client, staff):
     patient = UserFactory(email="patient@example.com")
     tries = {
