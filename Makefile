@@ -24,7 +24,7 @@ run: install ## Run the service with a Celery worker on the embedded PostgreSQL 
 # In parallel (pytest-xdist): each worker has its own database, data folder and Redis databases
 # (config/settings_test.py). `make test PYTEST_ARGS=...` chooses other options.
 PYTEST_ARGS ?= -n $(TEST_WORKERS) --durations=20
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 
 test: install browser idcheck-fixtures redis-server ## Run the whole test suite
 	$(EMBEDDED) --purpose test -- $(PY) -m pytest $(PYTEST_ARGS)
