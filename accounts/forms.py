@@ -1,11 +1,7 @@
 """Forms for creating a login, signing in and changing settings (NHS.UK components)."""
 
-from typing import ClassVar
-
 from django import forms
 from django.contrib.auth import password_validation
-from django.forms.boundfield import BoundField
-from django.utils.safestring import SafeString
 
 from accounts.models import User
 from accounts.password_validation import TOO_EASY_TO_GUESS
@@ -15,26 +11,6 @@ EMAIL_ERRORS = {
     "required": "Enter your email address",
     "invalid": "Enter an email address in the correct format, like name@example.com",
 }
-
-
-class BlankFieldOnce(BoundField):
-    """A field whose empty HTML (unbound form, no initial value, no error) is rendered once per
-    process: the sign-in pages are the busiest in the service and each NHS.UK field costs
-    ~1.5 ms through the macros. Only for forms whose fields never change per instance; a
-    field with a value or an error is rendered every time, so nothing a patient typed is
-    kept."""
-
-    _html: ClassVar[dict[tuple, SafeString]] = {}
-
-    def as_field_group(self):
-        form = self.form
-        if form.is_bound or form.initial or self.field.initial or self.errors:
-            return super().as_field_group()
-        key = (type(form), self.name, form.prefix, form.auto_id, form.renderer)
-        html = self._html.get(key)
-        if html is None:
-            html = self._html[key] = super().as_field_group()
-        return html
 
 
 def _email_field(label="Email address", hint=""):
@@ -115,8 +91,6 @@ class SecurityCodeForm(forms.Form):
 
 
 class SignInCodeForm(SecurityCodeForm):
-    bound_field_class = BlankFieldOnce
-
     remember_browser = forms.BooleanField(
         label="Remember this browser for 30 days",
         help_text="You will not need a security code to sign in on this browser. "
@@ -179,8 +153,6 @@ class PhoneForm(forms.Form):
 
 
 class SignInForm(forms.Form):
-    bound_field_class = BlankFieldOnce
-
     email = _email_field()
     password = forms.CharField(
         label="Password",

@@ -6,8 +6,8 @@ docs/architecture.md). What changes is only how many statements each write costs
 used to spend 13 of its 26 statements on the session (3 with this store, and 1 since the
 pending step between password and code moved out of the session, ADR 0012):
 - a new key is not first looked up in the cache and the database: it is 32 random characters
-  (~165 bits), and the INSERT still refuses a key that exists, so ``create()`` tries another;
-  the characters come from one read of the random source (``core.randomness``);
+  (~165 bits, Django's ``get_random_string``), and the INSERT still refuses a key that exists,
+  so ``create()`` tries another;
 - ``cycle_key()`` (``login()`` gives a signed-in session a new key) no longer inserts an empty
   row and then updates it at the end of the response: the row is inserted once, by that save;
 - a save is one UPDATE (or INSERT) rather than BEGIN, statement, COMMIT, and deleting a
@@ -24,9 +24,9 @@ from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.db import IntegrityError, connections, router, transaction
+from django.utils.crypto import get_random_string
 
 from core import rows
-from core.randomness import random_string
 
 logger = logging.getLogger("django.contrib.sessions")
 
@@ -69,7 +69,7 @@ class SessionStore(CachedDBStore):
         return data
 
     def _get_new_session_key(self) -> str:
-        return random_string(32, VALID_KEY_CHARS)
+        return get_random_string(32, VALID_KEY_CHARS)
 
     def cycle_key(self) -> None:
         data = self._session

@@ -1,7 +1,5 @@
 """The Jinja2 environment for patient-facing pages, with the nhsuk-frontend-jinja macros."""
 
-from collections import ChainMap
-
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.utils.formats import date_format
@@ -69,22 +67,6 @@ def fixed_component(macro: Macro, params: dict) -> Markup:
     return html
 
 
-class _TemplateGlobals(ChainMap):
-    """A template's globals (Jinja's ChainMap of its own over the environment's), with a
-    ``keys()`` that is a plain set. Jinja works out ``context globals - template.globals.keys()``
-    for every ``{% from ... import ... %}`` (a page does about 14); against a ChainMap's key
-    view that is one Python membership test per key, about a fifth of rendering a sign-in page.
-    The set is built at each call, so it always matches the maps."""
-
-    def keys(self):
-        return set().union(*self.maps)
-
-
-class NHSEnvironment(Environment):
-    def make_globals(self, d):
-        return _TemplateGlobals({} if d is None else d, self.globals)
-
-
 def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options["loader"] = ChoiceLoader(
@@ -94,7 +76,7 @@ def environment(**options) -> Environment:
         ]
     )
     options.setdefault("autoescape", True)
-    env = NHSEnvironment(**options)  # autoescape is set just above
+    env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(
         {
             "url": url,

@@ -63,8 +63,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
-    "allauth",
-    "allauth.account",
     "oauth2_provider",
     "core",
     "accounts",
@@ -77,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # No SELECT 1 before a request's first query while the connection is quiet (ADR 0013).
+    "core.middleware.QuietConnectionMiddleware",
     # The provider's JSON endpoints (exact paths below) skip the rest of this list; see
     # core.middleware.LeanEndpointsMiddleware and docs/adr/0034-lean-request-path.md.
     "core.middleware.LeanEndpointsMiddleware",
@@ -91,7 +91,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "allauth.account.middleware.AccountMiddleware",
     # Last, so its process_exception is the first to see a view's exception: Redis down
     # answers the styled 503 page (docs/adr/0019-when-redis-is-down.md).
     "core.middleware.SharedStoreDownMiddleware",
@@ -217,10 +216,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "core:start"
@@ -298,15 +294,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
     },
 }
-
-# django-allauth: we use its account machinery through adapter and forms; see accounts/.
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
-ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_PREVENT_ENUMERATION = True
 
 # django-otp
 OTP_TOTP_ISSUER = "NHS login"

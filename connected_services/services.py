@@ -16,7 +16,9 @@ from connected_services.models import (
     RefreshToken,
     Service,
 )
+from connected_services.tasks import send_backchannel_logout
 from core import audit
+from core.queueing import queue_after_commit
 
 
 @transaction.atomic
@@ -122,8 +124,6 @@ def services_used_by(user: User):
 def queue_backchannel_logout(user: User, reason: str, services=None) -> list[LogoutNotice]:
     """Queue a signed logout token for each service (default: those the patient is signed in
     to). The task carries only the notice id; it runs after the transaction commits."""
-    from connected_services.tasks import send_backchannel_logout
-
     if services is None:
         services = services_signed_in_to(user)
     notices = [
@@ -132,12 +132,9 @@ def queue_backchannel_logout(user: User, reason: str, services=None) -> list[Log
         if service.backchannel_logout_uri
     ]
     for notice in notices:
-        # robust: a broker error after the commit is logged, not turned into an error page
-        # for a change that has happened; the notice row stays, and the beat task
-        # queue_stalled_logout_notices queues it again.
-        transaction.on_commit(
-            lambda pk=str(notice.pk): send_backchannel_logout.delay(pk), robust=True
-        )
+        # A broker that is down is logged, not turned into an error page for a change that
+        # has happened; the notice row stays, and queue_stalled_logout_notices queues it again.
+        queue_after_commit(send_backchannel_logout, str(notice.pk))
     return notices
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from connected_services import backchannel
 from connected_services.models import LogoutNotice
+from core.queueing import queue_after_commit
 
 logger = getLogger(__name__)
 
@@ -46,7 +47,7 @@ def queue_stalled_logout_notices() -> int:
         ).values_list("pk", flat=True)[:1000]
     )
     for pk in stalled:
-        send_backchannel_logout.delay(str(pk))
+        queue_after_commit(send_backchannel_logout, str(pk))
     if stalled:
         logger.warning("queued %d stalled logout notices again", len(stalled))
     return len(stalled)

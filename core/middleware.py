@@ -54,41 +54,44 @@ def lean_endpoint(view):
     return view
 
 
-def health_check_without_round_trip(alias: str = DEFAULT_DB_ALIAS) -> None:
-    """PostgreSQL: spare ``CONN_HEALTH_CHECKS``' ``SELECT 1`` round trip when the connection's
-    socket has nothing to read.
+class QuietConnectionMiddleware:
+    """Spare ``CONN_HEALTH_CHECKS``' ``SELECT 1`` round trip before a request's first query
+    when the database connection's socket has nothing to read (ADR 0013).
 
     A server that restarts or ends the session (shutdown, ``pg_terminate_backend``, a crash,
     an idle timeout) sends its last message and closes the socket, so the socket becomes
     readable. An idle, healthy connection has nothing to say between requests. So: socket
-    quiet, skip the check; anything waiting, leave Django's ``SELECT 1`` to run (and reconnect
-    if it fails). A silently vanished server (no FIN, no RST) is not caught, but a ``SELECT 1``
-    to it would hang just as the request's own first query does.
+    quiet, the check is marked done; anything waiting, Django's ``SELECT 1`` runs (and
+    reconnects if it fails). A silently vanished server (no FIN, no RST) is not caught, but a
+    ``SELECT 1`` to it would hang just as the request's own first query does.
     """
-    connection = connections[alias]
-    if (
-        connection.health_check_done
-        or not connection.health_check_enabled
-        or connection.connection is None
-        or connection.vendor != "postgresql"
-    ):
-        return
-    raw = connection.connection
-    if raw.closed or raw.broken:
-        return
-    try:
-        readable, _w, _x = select.select([raw.fileno()], [], [], 0)
-    except (OSError, ValueError):
-        return
-    if not readable:
-        connection.health_check_done = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        connection = connections[DEFAULT_DB_ALIAS]
+        raw = connection.connection
+        if (
+            raw is not None
+            and connection.health_check_enabled
+            and not connection.health_check_done
+            and not (raw.closed or raw.broken)
+        ):
+            try:
+                readable, _w, _x = select.select([raw.fileno()], [], [], 0)
+            except (OSError, ValueError):
+                readable = True
+            if not readable:
+                connection.health_check_done = True
+        return self.get_response(request)
 
 
 class LeanEndpointsMiddleware:
     """The provider's JSON endpoints go straight to their views, past the browser middleware.
 
     /token, /userinfo, /revoke, the keys and discovery need none of sessions, CSRF, the
-    signed-in user, django-otp, messages or allauth, nor a walk through every app's URL
+    signed-in user, django-otp or messages, nor a walk through every app's URL
     patterns; together these cost more CPU than the userinfo view itself. This middleware
     sits right after Django's ``SecurityMiddleware`` (HTTPS redirect, HSTS, nosniff,
     referrer policy still apply) and, for the exact paths in ``settings.LEAN_ENDPOINT_PATHS``
@@ -97,9 +100,6 @@ class LeanEndpointsMiddleware:
     ``X-Frame-Options``) and Django's error handling
     (an exception here becomes the same 400/404/500 response as anywhere else). Every other
     path, including a lean path with a trailing slash, takes the full chain.
-
-    For every request, lean or not, the database health check is made without its round
-    trip when the connection is quiet (``health_check_without_round_trip``).
 
     It cannot silently take a browser page off the full chain: a listed path whose view is not
     marked ``@lean_endpoint`` and ``csrf_exempt`` raises ``ImproperlyConfigured`` when the
@@ -143,9 +143,6 @@ class LeanEndpointsMiddleware:
         return table
 
     def __call__(self, request):
-        # Every request, not only the lean ones: Django's CONN_HEALTH_CHECKS would spend a
-        # SELECT 1 round trip before each request's first query (ADR 0013).
-        health_check_without_round_trip()
         match = self.routes().get(request.path_info)
         if match is None:
             return self.get_response(request)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.models import Notification
 from core.notifications.gateways import DeliveryError, PermanentDeliveryError, gateway
 from core.notifications.messages import MESSAGES
+from core.queueing import queue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,6 @@ GIVE_UP_AFTER = timedelta(days=1)
 def queue_stalled_notifications() -> int:
     """Queue the delivery of notifications that were stored but never picked up. Returns how
     many were queued again (ids only are logged)."""
-    from core import queue
-
     now = timezone.now()
     stalled = list(
         Notification.objects.filter(
@@ -78,7 +77,7 @@ def queue_stalled_notifications() -> int:
         ).values_list("pk", flat=True)[:1000]
     )
     for pk in stalled:
-        queue.enqueue(deliver_notification, str(pk))
+        queue_after_commit(deliver_notification, str(pk))
     if stalled:
         logger.warning("queued %d stalled notifications again", len(stalled))
     return len(stalled)

@@ -7,6 +7,7 @@ from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 from django.db import DatabaseError, InterfaceError, OperationalError
 
+from core.queueing import queue_after_commit
 from verification.demographics.types import DemographicsUnavailable
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def resume_stalled_id_checks(minutes: int = 10) -> int:
         for pk in services.stalled_checks(timedelta(minutes=minutes)).values_list("pk", flat=True)
     ]
     for check_id in stalled:
-        run_id_checks.delay(check_id)
+        queue_after_commit(run_id_checks, check_id)
     return len(stalled)
 
 
@@ -83,7 +84,4 @@ def _resume_after_restart(sender=None, **kwargs):
     queues = {q.name for q in getattr(consumer, "queues", None) or []}
     if queues and "checks" not in queues:
         return
-    try:
-        resume_stalled_id_checks.delay(0)
-    except Exception:
-        logger.exception("could not queue stalled ID checks")
+    queue_after_commit(resume_stalled_id_checks, 0)  # a broker that is down is logged

@@ -17,10 +17,12 @@ from accounts import events, messages
 from accounts.models import AuthenticatorApp, RememberedBrowser, Session, User
 from accounts.services.limits import absolute_url
 from accounts.sessions import end_sessions
+from accounts.tasks import end_sessions_of_deleted_login
 from connected_services.claims import CLAIM_DESCRIPTIONS
 from connected_services.models import Consent
 from core import audit, notifications
 from core.models import AuditEvent
+from core.queueing import queue_after_commit
 from verification.idchecks.services import delete_media
 from verification.models import IdCheck, Identity, OnlineRegistrationDetails
 
@@ -291,10 +293,9 @@ def delete_login(request, user: User) -> None:
     request.user = AnonymousUser()
     user.delete()
 
-    from accounts.tasks import end_sessions_of_deleted_login
-
-    # robust: the login is gone whatever happens to the queue; the sessions cannot be used.
-    transaction.on_commit(lambda: end_sessions_of_deleted_login.delay(user_id), robust=True)
+    # A broker that is down is logged: the login is gone whatever happens to the queue, and
+    # its sessions cannot be used.
+    queue_after_commit(end_sessions_of_deleted_login, user_id)
 
 
 def end_sessions_of(user_id: int) -> int:

@@ -97,11 +97,12 @@ def check_current_password(request, user: User, password: str) -> PasswordCheck:
 
 
 def _authenticate(email: str, password: str) -> User | None:
-    """Django's ``ModelBackend.authenticate`` (the only backend tried: trying every backend
-    would hash a wrong password twice), with the login read by one hand-written query rather
-    than the ORM's query building (``statements.login_with_its_app``). As there: an unknown address
-    still costs one Argon2id hash, an inactive login is refused, and an older hash is upgraded
-    when the password is right (``check_password``'s setter)."""
+    """Django's ``ModelBackend.authenticate`` (the only backend in AUTHENTICATION_BACKENDS,
+    so ``authenticate()`` too hashes a wrong password once), with the login read by one
+    hand-written query rather than the ORM's query building
+    (``statements.login_with_its_app``). As there: an unknown address still costs one
+    Argon2id hash, an inactive login is refused, and an older hash is upgraded when the
+    password is right (``check_password``'s setter)."""
     user = statements.login_with_its_app(email)
     if user is None:
         User().set_password(password)

@@ -1,10 +1,11 @@
 import json
 
-from django.db import transaction
-
-from core import queue, rows
+# The module, not its task: core.tasks imports this package (its gateways and messages), so
+# whichever of the two is imported first, the task is looked up when a message is queued.
+from core import rows, tasks
 from core.models import Notification
 from core.notifications.messages import MESSAGES
+from core.queueing import queue_after_commit
 
 
 def send(message_name: str, recipient: str, personalisation: dict | None = None, *, user=None):
@@ -36,9 +37,7 @@ def prepare(message_name: str, recipient: str, personalisation: dict | None = No
 
 def queue_delivery(notification: Notification) -> None:
     """Hand a stored notification's id to the delivery task once its transaction commits."""
-    from core.tasks import deliver_notification
-
-    transaction.on_commit(lambda: queue.enqueue(deliver_notification, str(notification.id)))
+    queue_after_commit(tasks.deliver_notification, str(notification.id))
 
 
 def rendered(notification: Notification) -> tuple[str, str]:

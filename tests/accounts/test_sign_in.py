@@ -1,7 +1,11 @@
+from types import SimpleNamespace
+
 import pytest
+from django.contrib.auth import authenticate
 from django.urls import reverse
 
 from accounts.authentication import FORCE_CODE_SESSION_KEY, current_authentication
+from accounts.hashers import Argon2idPasswordHasher
 from accounts.models import RememberedBrowser
 from accounts.services.browsers import COOKIE_NAME
 from core.models import AuditEvent
@@ -293,3 +297,44 @@ def test_each_password_attempt_costs_one_hash_known_or_unknown(client, phone_pat
         reverse("accounts:sign_in"), {"email": "nobody@example.com", "password": "x1y2z3w4"}
     )
     assert done == ["hash"]
+
+
+class CountingHasher(Argon2idPasswordHasher):
+    """The configured hasher, counting each hash it computes (a wrong password's cost)."""
+
+    hashed: list[str] = []
+
+    def encode(self, password, salt):
+        self.hashed.append("encode")
+        return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        self.hashed.append("verify")
+        return super().verify(password, encoded)
+
+
+@pytest.fixture
+def counting_hasher(settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    CountingHasher.hashed.clear()
+    return CountingHasher.hashed
+
+
+def test_a_wrong_password_costs_one_hash_known_address_or_not(client, counting_hasher):
+    """One backend (Django's ModelBackend): a wrong password is hashed once, so an unknown
+    address takes as long as a known one and a guess costs the server one hash, not two."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="known@example.com")
+    counting_hasher.clear()
+    assert authenticate(None, email=user.email, password="wrong password") is None
+    assert counting_hasher == ["verify"]
+    counting_hasher.clear()
+    assert authenticate(None, email="nobody@example.com", password="wrong password") is None
+    assert counting_hasher == ["encode"]
+
+    for email in (user.email, "nobody@example.com"):
+        counting_hasher.clear()
+        response = sign_in(client, SimpleNamespace(email=email), password="wrong password")
+        assert "The email address or password is not right" in response.content.decode()
+        assert len(counting_hasher) == 1

@@ -1,88 +1,91 @@
-"""Queueing tasks with one Redis command (core.queue), the sweeper for lost ones, and the
+"""Queueing tasks after the commit (core.queueing), the sweeper for lost ones, and the
 hand-written INSERT and row loading (core.rows)."""
 
-import base64
-import json
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
-import redis
+from django.db import transaction
 from django.utils import timezone
 
-from core import queue, rows
+from core import rows
 from core.models import AuditEvent, Notification
 from core.notifications import send
+from core.queueing import queue_after_commit
 from core.tasks import deliver_notification, queue_stalled_notifications
 from tests.fixtures.worker import wait_for
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_message_is_the_one_celery_would_write():
-    from verification.tasks import run_id_checks
+def test_a_notification_is_queued_when_its_change_commits_and_not_if_it_rolls_back(
+    django_capture_on_commit_callbacks,
+):
+    capture = django_capture_on_commit_callbacks(execute=True)
+    with capture as queued, suppress(RuntimeError), transaction.atomic():
+        lost = send("accounts.email_security_code", "undone@example.com", {"code": "1"})
+        raise RuntimeError("the change fails after the code was asked for")
+    assert queued == []
+    assert not Notification.objects.filter(pk=lost.pk).exists()
 
-    key, payload = queue.message(deliver_notification, ("an-id",))
-    envelope = json.loads(payload)
-    assert key == "default"
-    assert json.loads(base64.b64decode(envelope["body"])) == [
-        ["an-id"],
-        {},
-        {"callbacks": None, "errbacks": None, "chain": None, "chord": None},
-    ]
-    headers = envelope["headers"]
-    assert headers["task"] == "core.tasks.deliver_notification"
-    assert headers["id"] == headers["root_id"] == envelope["properties"]["correlation_id"]
-    assert headers["retries"] == 0 and headers["ignore_result"] is True
-    assert envelope["properties"]["delivery_info"] == {"exchange": "", "routing_key": "default"}
-    assert envelope["properties"]["body_encoding"] == "base64"
-    # task_routes are followed: the ID checks have a queue of their own
-    assert queue.message(run_id_checks, (1,))[0] == "checks"
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        kept = send("accounts.email_security_code", "kept@example.com", {"code": "2"})
+        assert Notification.objects.get(pk=kept.pk).status == "queued"  # not before the commit
+    assert len(queued) == 1
+    assert Notification.objects.get(pk=kept.pk).status == "delivered"  # eager Celery here
+
+
+def test_tasks_are_given_ids_only():
+    with pytest.raises(TypeError, match="ids"):
+        queue_after_commit(deliver_notification, {"recipient": "someone@example.com"})
 
 
 @pytest.mark.worker
-def test_a_real_worker_runs_a_task_queued_in_one_command(celery_worker_process, settings):
-    if not settings.CELERY_BROKER_URL.startswith("redis"):
-        pytest.skip("the one-command path is for the Redis broker (CI sets it)")
-    notification = rows.insert(
-        Notification(
-            channel="email",
-            template="accounts.email_security_code",
-            recipient="queue@example.com",
-            personalisation='{"code": "123456"}',
-        )
-    )
-    queue.enqueue(deliver_notification, str(notification.pk))
+def test_a_real_worker_runs_a_task_queued_after_commit(celery_worker_process):
+    notification = send("accounts.email_security_code", "queue@example.com", {"code": "123456"})
     wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "delivered")
 
 
-def test_an_unreachable_broker_is_logged_not_raised(settings, monkeypatch, caplog):
+@pytest.mark.django_db(transaction=True)  # committed: queued at once
+def test_an_unreachable_broker_is_logged_not_raised(caplog, monkeypatch):
+    """The change is committed and stays: no error page, and no id or address in the log."""
     from config.celery import app
 
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    monkeypatch.setattr(queue, "_client", None)
-    app.conf.task_always_eager = False
-    try:
-        with caplog.at_level(logging.WARNING, logger="core.queue"):
-            queue.enqueue(deliver_notification, "an-id")
-    finally:
-        app.conf.task_always_eager = True
+    real_apply_async = deliver_notification.apply_async
+    with app.connection_for_write("redis://127.0.0.1:1/0") as nowhere:  # nothing listens
+        monkeypatch.setattr(
+            deliver_notification,
+            "apply_async",
+            lambda args, **options: real_apply_async(args, connection=nowhere, **options),
+        )
+        app.conf.task_always_eager = False
+        try:
+            with caplog.at_level(logging.WARNING, logger="core.queueing"):
+                notification = send(
+                    "accounts.email_security_code", "down@example.com", {"code": "1"}
+                )
+        finally:
+            app.conf.task_always_eager = True
     assert "could not queue core.tasks.deliver_notification" in caplog.text
-    assert "an-id" not in caplog.text
-    monkeypatch.setattr(queue, "_client", None)  # not the unreachable one for later tests
+    assert str(notification.pk) not in caplog.text and "down@" not in caplog.text
+    assert Notification.objects.get(pk=notification.pk).status == "queued"  # for the sweeper
 
 
-def test_the_sweeper_queues_again_only_notifications_nobody_picked_up():
+def test_the_sweeper_queues_again_only_notifications_nobody_picked_up(
+    django_capture_on_commit_callbacks,
+):
     stalled = send("accounts.email_security_code", "stalled@example.com", {"code": "1"})
     fresh = send("accounts.email_security_code", "fresh@example.com", {"code": "2"})
     tried = send("accounts.email_security_code", "tried@example.com", {"code": "3"})
     long_ago = timezone.now() - timedelta(minutes=5)
-    # send() delivered all three at once (tasks run eagerly here); as if they had been lost:
+    # As if their tasks had been lost (here the test's transaction never commits):
     Notification.objects.update(status="queued", attempts=0)
     Notification.objects.filter(pk__in=[stalled.pk, tried.pk]).update(created_at=long_ago)
     Notification.objects.filter(pk=tried.pk).update(attempts=1)  # a worker has it: retrying
 
-    assert queue_stalled_notifications() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # as in a worker's autocommit
+        assert queue_stalled_notifications() == 1
     assert Notification.objects.get(pk=stalled.pk).status == "delivered"
     assert Notification.objects.get(pk=fresh.pk).status == "queued"
     assert Notification.objects.get(pk=tried.pk).status == "queued"
@@ -113,29 +116,3 @@ def test_fetch_one_loads_a_row_as_the_orm_does(patient):
     for field in User._meta.concrete_fields:
         assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
     assert rows.fetch_one(User, sql, [0]) is None
-
-
-def test_the_redis_client_is_one_per_process(settings, monkeypatch):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
-    monkeypatch.setattr(queue, "_client", None)
-    assert queue._broker() is queue._broker()
-    assert isinstance(queue._broker(), redis.Redis)
-    monkeypatch.setattr(queue, "_client", None)
-
-
-def test_a_key_prefix_for_kombu_means_celery_queues_it(settings, monkeypatch):
-    """kombu would put the message under a prefixed key: leave it to apply_async."""
-    from config.celery import app
-
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
-    sent = []
-    monkeypatch.setattr(deliver_notification, "apply_async", lambda args: sent.append(args))
-    options = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {**(options or {}), "global_keyprefix": "nhs:"}
-    app.conf.task_always_eager = False
-    try:
-        queue.enqueue(deliver_notification, "an-id")
-    finally:
-        app.conf.task_always_eager = True
-        app.conf.broker_transport_options = options
-    assert sent == [("an-id",)]

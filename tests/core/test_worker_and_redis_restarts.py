@@ -10,7 +10,7 @@ import redis
 from django.db import connection, transaction
 
 from accounts.messages import SMS_SECURITY_CODE
-from core import queue, rows, tasks
+from core import rows, tasks
 from core.models import Notification
 from core.notifications import send
 from core.notifications.service import prepare
@@ -41,7 +41,14 @@ def worker_on_own_redis(transactional_db, settings, redis_server, monkeypatch):
     env["CELERY_BROKER_URL"] = redis_server.url()
     settings.CELERY_BROKER_URL = redis_server.url()
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(queue, "_client", None)  # queue to this test's redis-server
+    # Tasks are published to this test's redis-server (Celery's apply_async takes a connection).
+    publishing = app.connection_for_write(redis_server.url())
+    real_apply_async = deliver_notification.apply_async
+    monkeypatch.setattr(
+        deliver_notification,
+        "apply_async",
+        lambda args, **options: real_apply_async(args, connection=publishing, **options),
+    )
     monkeypatch.setattr(tasks, "STALLED_AFTER", timedelta(seconds=3))  # 2 minutes: too slow here
     app.conf.task_always_eager = False
     worker = Worker(env, queues="default", options=Worker.AS_DEPLOYED)
@@ -50,7 +57,7 @@ def worker_on_own_redis(transactional_db, settings, redis_server, monkeypatch):
     yield worker
     worker.stop()
     app.conf.task_always_eager = True
-    monkeypatch.setattr(queue, "_client", None)
+    publishing.release()
 
 
 def _restart_redis_while_a_code_is_being_sent(redis_server, number: int) -> Notification:
@@ -64,7 +71,7 @@ def _restart_redis_while_a_code_is_being_sent(redis_server, number: int) -> Noti
     broker = redis.Redis.from_url(redis_server.url())
     with transaction.atomic():
         Notification.objects.select_for_update().get(pk=notification.pk)
-        queue.enqueue(deliver_notification, str(notification.pk))
+        deliver_notification.apply_async((str(notification.pk),))  # now, in the transaction
         wait_for(lambda: broker.llen("default") == 0, timeout=10, interval=0.02)
         time.sleep(0.5)  # the worker has it and is waiting for the row
         redis_server.restart(down_for=0.5)

@@ -15,11 +15,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import ProofingLevel
 from accounts.services import proofing_hold, set_proofing_level
 from core import audit, notifications
+from core.queueing import queue_after_commit
 from verification.ages import old_enough_for_p9
 from verification.demographics.normalise import nation_for_postcode
 from verification.idchecks import (
@@ -38,6 +38,7 @@ from verification.idchecks.uploads import CleanImage, CleanVideo
 from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity
 from verification.models.idchecks import PASSPORTS, DocumentType
 from verification.p5 import services as p5_services
+from verification.tasks import run_id_checks
 
 logger = logging.getLogger(__name__)
 
@@ -222,9 +223,9 @@ def _drop_media(check: IdCheck, kinds) -> None:
 
 @transaction.atomic
 def submit(check: IdCheck, *, request=None) -> None:
-    """Send the check: the patient is emailed, and the automated checks are queued."""
-    from verification.tasks import run_id_checks
-
+    """Send the check: the patient is emailed, and the automated checks are queued. If the
+    broker is down the check is safe in the database, and the periodic
+    ``resume_stalled_id_checks`` queues it again, so the patient sees no error."""
     check = IdCheck.objects.select_for_update().get(pk=check.pk)
     if check.status != IdCheck.Status.DRAFT:
         return
@@ -245,17 +246,7 @@ def submit(check: IdCheck, *, request=None) -> None:
         {"status_url": _site("verification:idcheck_status")},
         user=check.user,
     )
-    check_id = str(check.id)
-    transaction.on_commit(lambda: _enqueue(run_id_checks, check_id))
-
-
-def _enqueue(task, check_id: str) -> None:
-    """Queue the checks. If the broker is down the check is safe in the database, and the
-    periodic ``resume_stalled_id_checks`` queues it again, so the patient sees no error."""
-    try:
-        task.delay(check_id)
-    except BrokerError:
-        logger.exception("could not queue the checks of %s; they will be resumed", check_id)
+    queue_after_commit(run_id_checks, str(check.id))
 
 
 # --- the automated checks ------------------------------------------------------------------

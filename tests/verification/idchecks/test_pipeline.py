@@ -197,13 +197,14 @@ def test_a_check_sent_while_the_broker_is_down_is_resumed_later(
 
     check = build_check(p5_patient, method="face_scan", face=face_scan("no_face"))
     with monkeypatch.context() as patched:
-        patched.setattr(tasks.run_id_checks, "delay", broker_down)
+        patched.setattr(tasks.run_id_checks, "apply_async", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             services.submit(check)
     check.refresh_from_db()
     assert check.status == IdCheck.Status.SUBMITTED  # kept, not lost, no error for the patient
 
-    assert tasks.resume_stalled_id_checks.delay(0) is not None
+    with django_capture_on_commit_callbacks(execute=True):  # as a worker's autocommit
+        assert tasks.resume_stalled_id_checks.delay(0) is not None
     check.refresh_from_db()
     assert check.status == IdCheck.Status.AWAITING_REVIEW
 

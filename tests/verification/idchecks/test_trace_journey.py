@@ -158,13 +158,13 @@ def test_nothing_entered_is_in_the_session_the_task_arguments_the_audit_or_the_l
     settings.P9_FAST_TRACK = True
     record = nhs_record()
     queued = []
-    real_delay = tasks.run_id_checks.delay
+    real_apply_async = tasks.run_id_checks.apply_async
 
-    def delay(*args, **kwargs):
-        queued.append((args, kwargs))
-        return real_delay(*args, **kwargs)
+    def apply_async(args, **kwargs):
+        queued.append(args)
+        return real_apply_async(args, **kwargs)
 
-    monkeypatch.setattr(tasks.run_id_checks, "delay", delay)
+    monkeypatch.setattr(tasks.run_id_checks, "apply_async", apply_async)
     caplog.set_level(logging.DEBUG)
     answer_details(client, nhs_number=record.nhs_number)
     client.post(url("idcheck_document"), {"document_type": "uk_passport"})
@@ -178,7 +178,7 @@ def test_nothing_entered_is_in_the_session_the_task_arguments_the_audit_or_the_l
     check = IdCheck.objects.get()
     assert check.status == IdCheck.Status.APPROVED
     assert Identity.objects.get(user=patient).nhs_number == record.nhs_number
-    assert queued == [((str(check.pk),), {})]  # the id only
+    assert queued == [(str(check.pk),)]  # the id only
     entered = ["Jane", "Smith", "1985-04-12", "12 April 1985", "LS1 4AP", "LS14AP"]
     entered += [record.nhs_number, "943 476 5919"]
     session = _session_text(client)
