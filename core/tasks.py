@@ -23,10 +23,16 @@ logger = logging.getLogger(__name__)
     max_retries=8,
 )
 def deliver_notification(self, notification_id: str) -> None:
-    """Deliver one stored notification. Idempotent: a delivered one is left alone."""
+    """Deliver one stored notification, once. Idempotent: a delivered one is left alone, and
+    so is one another task has started (its attempts are more than this task's retries)."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != Notification.Status.QUEUED:
+            return
+        if notification.attempts > self.request.retries:
+            # A second task for the same notification: the sweeper queued it again while the
+            # first waited in a long queue, or two nodes both ran beat. The first has it; a
+            # patient must not get the same code twice.
             return
         notification.attempts += 1
         notification.save(update_fields=["attempts"])

@@ -57,6 +57,26 @@ def test_the_outbox_shows_delivered_messages_in_development(
     assert "Your code is 123456" in response.content.decode()
 
 
+def test_a_notification_queued_again_while_its_first_task_runs_is_sent_once(
+    django_capture_on_commit_callbacks,
+):
+    """The sweeper (or a second node's beat) may queue a notification whose first task has
+    started but not finished: that second task leaves it alone, the first one's retries don't."""
+    from core.tasks import deliver_notification
+
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = send("accounts.email_security_code", "twice@example.com", {"code": "1"})
+    # The first task has taken it (its attempt counted) and is still talking to Notify.
+    Notification.objects.filter(pk=notification.pk).update(attempts=1)
+    deliver_notification.apply(args=[str(notification.pk)])  # the duplicate
+    notification.refresh_from_db()
+    assert notification.status == "queued" and notification.attempts == 1
+    # The first task's own retry (after a failed attempt) still delivers it.
+    deliver_notification.apply(args=[str(notification.pk)], retries=1)
+    notification.refresh_from_db()
+    assert notification.status == "delivered" and notification.attempts == 2
+
+
 def test_notification_content_is_encrypted_at_rest():
     from core.notifications import Message, register
 
