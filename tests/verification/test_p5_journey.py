@@ -152,7 +152,10 @@ def test_it_refuses_an_nhs_number_failing_modulus_11_before_any_trace(client, us
 def test_bad_input_gets_a_clear_message(client, url, data, message):
     response = client.post(url, data)
     assert response.status_code == 200
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
+    # Screen reader users hear first that the page has an error (GOV.UK and NHS.UK pattern).
+    assert "<title>Error: " in page
 
 
 def test_bad_dates_and_postcodes_get_a_clear_message(client):
