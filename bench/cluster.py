@@ -18,16 +18,6 @@ HOST = "127.0.0.1"
 CODE = re.compile(r"security code is (\d{6})")
 
 
-def ensure_database(url: str) -> None:
-    """Create the script's PostgreSQL database when it is missing (``postgres://.../name``)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def flush_redis(*urls: str) -> None:
     """Empty the script's own Redis databases, so counters and messages of an earlier run
     (limits, lockouts, a queue left behind) do not change this one's answers."""
@@ -167,8 +157,3 @@ def newest_code(page: str, recipient: str, not_this: str | None = None) -> tuple
                 return None
             return found.group(1), card["status"].rsplit("·", 1)[-1].strip()
     return None
-
-
-def csrf_token(page: str) -> str:
-    """The CSRF token of the page's (first) form."""
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)

@@ -96,16 +96,22 @@ def bench_database(name: str) -> str:
     import os
     from urllib.parse import urlsplit
 
-    import psycopg
-
     url = os.environ.get("DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{name}"
     database = urlsplit(url).path.lstrip("/")
     if "bench" not in database:
         raise SystemExit(f"DATABASE_URL names {database!r}: this bench empties it, use a bench one")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database}"')
+    create_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
     return url
+
+
+def create_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names (``postgres://.../name``) if it is missing."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')

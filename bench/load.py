@@ -40,14 +40,12 @@ from cluster import (  # bench/cluster.py
     HOST,
     ROOT,
     celery_worker,
-    csrf_token,
-    ensure_database,
     flush_redis,
     gunicorn,
     newest_code,
     wait_until_up,
 )
-from common import reference  # bench/common.py
+from common import create_database, csrf_token, reference  # bench/common.py
 
 sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get(
@@ -198,7 +196,7 @@ def main() -> int:
     if not 1 <= args.patients <= 250:
         parser.error("--patients must be 1 to 250 (one 203.0.113.x address each)")
 
-    ensure_database(DATABASE_URL)
+    create_database(DATABASE_URL)
     flush_redis(CACHE_URL, BROKER_URL)
     shutil.rmtree(WORK, ignore_errors=True)
     os.environ.update(environment())

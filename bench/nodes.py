@@ -47,13 +47,12 @@ from cluster import (  # bench/cluster.py
     HOST,
     ROOT,
     celery_worker,
-    csrf_token,
-    ensure_database,
     flush_redis,
     gunicorn,
     newest_code,
     wait_until_up,
 )
+from common import create_database, csrf_token  # bench/common.py
 
 sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get(
@@ -464,7 +463,7 @@ def data_dirs_hold_nothing_shared() -> None:
 
 def main() -> int:
     started = time.monotonic()
-    ensure_database(DATABASE_URL)
+    create_database(DATABASE_URL)
     flush_redis(CACHE_URL, BROKER_URL)
     shutil.rmtree(WORK, ignore_errors=True)
     os.environ.update(environment("setup"))
