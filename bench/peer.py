@@ -38,10 +38,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 PEERS = BENCH / "peers"
 REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6391"))
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{REDIS_PORT}/9")
-os.environ.setdefault("CELERY_BROKER_URL", f"redis://127.0.0.1:{REDIS_PORT}/10")
+# Always this bench's own Redis server: its CPU is what the "+stores" figures count.
+os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/9"
+os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/10"
 
-import oidc  # noqa: E402  (bench/oidc.py; after the Redis defaults above)
+import oidc  # noqa: E402  (bench/oidc.py; after the Redis URLs above)
 from common import bench_database, reference  # noqa: E402
 
 PEER_PORT = oidc.PORT + 10
@@ -250,6 +251,10 @@ def run(contender, args, stores, key_pem):
     return results
 
 
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
 def rate(result, stores: bool) -> float:
     cpu = result["cpu"] + (result["postgres"] + result["redis"] if stores else 0.0)
     return result["ok"] / cpu if cpu else 0.0
@@ -275,14 +280,17 @@ def summary(rounds: list[dict], names: list[str], base: str) -> None:
                 f"{statistics.median(f['p99'] for f in figures):>7.2f}"
             )
             if name != base:
-                ratios = [rate(r[name][phase], False) / rate(r[base][phase], False) for r in rounds]
+                ratios = [
+                    ratio(rate(r[name][phase], False), rate(r[base][phase], False)) for r in rounds
+                ]
                 with_stores = [
-                    rate(r[name][phase], True) / rate(r[base][phase], True) for r in rounds
+                    ratio(rate(r[name][phase], True), rate(r[base][phase], True)) for r in rounds
                 ]
                 line += (
                     f" {statistics.median(ratios):>6.2f} {statistics.median(with_stores):>13.2f}"
                 )
-            print(line, flush=True)
+            failed = sum(f["total"] - f["ok"] for f in figures)
+            print(line + (f"  ({failed} requests failed)" if failed else ""), flush=True)
 
 
 def main():
@@ -295,7 +303,7 @@ def main():
         "--warmup", type=int, default=300, help="refresh grants per warm-up run (not counted)"
     )
     parser.add_argument("--connections", type=int, default=2, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=2, help="gthread threads per worker")
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument(
         "--sweep",
         action="store_true",

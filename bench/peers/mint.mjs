@@ -27,9 +27,8 @@ for (let i = 0; i < count; i += 1) {
 }
 const access = new provider.AccessToken({
   accountId, client: clientObject, grantId: await newGrant(), scope, gty: 'authorization_code',
-  expiresWithSession: false,
+  expiresWithSession: false, expiresIn: 3600, // as long as our bench's userinfo token
 });
-access.ttl = 3600;
 const userinfoToken = await access.save();
 console.log(JSON.stringify({ refresh_tokens: refreshTokens, userinfo_token: userinfoToken }));
 await client.quit();
