@@ -85,7 +85,7 @@ idcheck-fixtures: install
 BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
 	REDIS_URL=redis://127.0.0.1:6379/5 CELERY_BROKER_URL=redis://127.0.0.1:6379/6
 # bench/oidc.py drives the provider with wrk (Debian's package; apt-get only when missing).
-bench: install
+bench: install redis-server
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "Installing wrk with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -93,6 +93,9 @@ bench: install
 	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE bench"
 	$(BENCH_ENV) $(PY) bench/signin.py --seconds 30
 	$(BENCH_ENV) $(PY) bench/oidc.py
+	@# Against node-oidc-provider 9 (bench/peers/): its own database (bench_peer) and Redis server.
+	@test -d bench/peers/node_modules || (cd bench/peers && npm ci --no-audit --no-fund)
+	$(PY) bench/peer.py
 	$(BENCH_ENV) $(PY) bench/trace.py
 	$(PY) bench/idcheck.py
 	$(PY) bench/gp_online_details.py

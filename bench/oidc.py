@@ -148,7 +148,7 @@ def setup(codes: int, families: int, sign_in_patients: int = 0):
     from jwcrypto import jwk
     from oauth2_provider.models import set_token_value
 
-    from connected_services.models import AccessToken, Grant, RefreshToken, Service
+    from connected_services.models import AccessToken, Grant, Service
     from verification.demographics.generator import nhs_numbers
     from verification.models import Identity
 
@@ -172,7 +172,8 @@ def setup(codes: int, families: int, sign_in_patients: int = 0):
     )
     Identity.objects.filter(family_name="Benchmark").delete()
     numbers = nhs_numbers()
-    user = patient("bench-patient@example.com", next(numbers), service)
+    nhs_number = next(numbers)
+    user = patient("bench-patient@example.com", nhs_number, service)
     # One patient per load process for the full sign-in (a new code replaces the last one).
     signing_in = [
         patient(f"bench-sign-in-{i}@example.com", next(numbers), service)
@@ -196,6 +197,33 @@ def setup(codes: int, families: int, sign_in_patients: int = 0):
         )
         for code in code_list
     )
+    refresh_list = refresh_families(user, service, families)
+    userinfo_token = secrets.token_urlsafe(30)
+    access = AccessToken(
+        user=user, application=service, scope=scope, expires=now + timedelta(hours=1)
+    )
+    set_token_value(access, userinfo_token)
+    access.save()
+    return {
+        "key_pem": key.export_to_pem(private_key=True, password=None).decode(),
+        "codes": code_list,
+        "refresh_tokens": refresh_list,
+        "userinfo_token": userinfo_token,
+        "signing_in": [(person.email, person.pk) for person in signing_in],
+        "nhs_number": nhs_number,
+    }
+
+
+def refresh_families(user, service, families: int) -> list[str]:
+    """``families`` new refresh tokens of ``user`` for ``service``, each the start of its own
+    family (with the access token it was issued beside), as a code exchange leaves them."""
+    from django.utils import timezone
+    from oauth2_provider.models import set_token_value
+
+    from connected_services.models import AccessToken, RefreshToken
+
+    scope = "openid profile email phone"
+    now = timezone.now()
     refresh_list = []
     for _ in range(families):
         access = AccessToken(
@@ -215,22 +243,12 @@ def setup(codes: int, families: int, sign_in_patients: int = 0):
         set_token_value(refresh, raw)
         refresh.save()
         refresh_list.append(raw)
-    userinfo_token = secrets.token_urlsafe(30)
-    access = AccessToken(
-        user=user, application=service, scope=scope, expires=now + timedelta(hours=1)
-    )
-    set_token_value(access, userinfo_token)
-    access.save()
-    return {
-        "key_pem": key.export_to_pem(private_key=True, password=None).decode(),
-        "codes": code_list,
-        "refresh_tokens": refresh_list,
-        "userinfo_token": userinfo_token,
-        "signing_in": [(person.email, person.pk) for person in signing_in],
-    }
+    return refresh_list
 
 
-def sign_assertions(key_pem: str, count: int) -> list[str]:
+def sign_assertions(key_pem: str, count: int, audience: str = f"{ISSUER}/token") -> list[str]:
+    """``count`` RS512 client assertions of the bench service for ``audience`` (a token
+    endpoint), each with its own jti."""
     from jwcrypto import jwk, jwt
 
     key = jwk.JWK.from_pem(key_pem.encode())
@@ -242,7 +260,7 @@ def sign_assertions(key_pem: str, count: int) -> list[str]:
             claims={
                 "iss": "bench-service",
                 "sub": "bench-service",
-                "aud": f"{ISSUER}/token",
+                "aud": audience,
                 "iat": now,
                 "exp": now + 600,
                 "jti": secrets.token_hex(16),
@@ -363,35 +381,42 @@ def in_process(data: dict, count: int, only=(), profile: str | None = None) -> N
 # -- the server -----------------------------------------------------------------------------
 
 
+def gunicorn(workers: int = 2, port: int = PORT, options: tuple = ()) -> list[str]:
+    """The command line of our server: gunicorn with ``workers`` workers (sync unless
+    ``options`` say otherwise) on ``port``."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),  # the environment running this bench
+        "config.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+        *options,
+    ]
+
+
 class Server:
-    def __init__(self, env: dict, workers: int = 2):
+    """A server whose workers are the children of the process it starts (gunicorn's arbiter,
+    or a node cluster's primary): ``counters`` reads their CPU from /proc."""
+
+    def __init__(self, env: dict, workers: int = 2, command=None, port: int = PORT, cwd=ROOT):
         self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),  # the environment running this bench
-                "config.wsgi",
-                "--bind",
-                f"{HOST}:{PORT}",
-                "--workers",
-                str(workers),
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
+            command or gunicorn(workers, port), cwd=cwd, env=env, start_new_session=True
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+                conn = http.client.HTTPConnection(HOST, port, timeout=2)
                 conn.request("GET", "/.well-known/jwks.json")
                 if conn.getresponse().status == 200:
                     return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError(f"{command[0] if command else 'gunicorn'} did not start")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(
@@ -585,6 +610,7 @@ def report(name, before, after, wall, results):
             f"{(faults1 - faults0) / total:.1f} minor page faults",
             flush=True,
         )
+    return {"ok": ok, "total": total, "wall": wall, "cpu": cpu}
 
 
 # -- the same phases with wrk as the load generator -----------------------------------------
@@ -592,24 +618,37 @@ def report(name, before, after, wall, results):
 WRK_SCRIPT = ROOT / "bench" / "wrk_token.lua"
 
 
-def wrk_get(name, server, path, seconds, connections, headers=()):
-    """GET ``path`` for ``seconds`` from wrk (one thread, ``connections`` connections)."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s"]
+def _milliseconds(text: str) -> float:
+    """wrk's printed duration ("812.00us", "1.23ms", "2.01s") in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk_get(name, server, path, seconds, connections, headers=(), issuer=ISSUER):
+    """GET ``path`` for ``seconds`` from wrk (one thread, ``connections`` connections).
+    Returns the phase's figures (``report``) with the median and 99th percentile latency in
+    ms."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--latency"]
     for header in headers:
         command += ["-H", header]
     before, t0 = server.counters(), time.monotonic()
     out = subprocess.run(
-        [*command, f"{ISSUER}{path}"], capture_output=True, text=True, check=True
+        [*command, f"{issuer}{path}"], capture_output=True, text=True, check=True
     ).stdout
     after, wall = server.counters(), time.monotonic() - t0
     total = int(re.search(r"(\d+) requests in", out).group(1))
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     ok = total - (int(failed.group(1)) if failed else 0)
-    report(name, before, after, wall, [(ok, total)])
+    result = report(name, before, after, wall, [(ok, total)])
+    for percent in (50, 99):
+        result[f"p{percent}"] = _milliseconds(re.search(rf" {percent}%\s+(\S+)", out).group(1))
+    return result
 
 
-def wrk_token(name, server, mode, grants, assertions, connections):
-    """POST /token from wrk: one request per pre-signed assertion (bench/wrk_token.lua)."""
+def wrk_token(name, server, mode, grants, assertions, connections, issuer=ISSUER, close=False):
+    """POST /token from wrk: one request per pre-signed assertion (bench/wrk_token.lua), each
+    on a new connection when ``close``. Returns the phase's figures (``report``) with the
+    median and 99th percentile latency in ms."""
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "grants.txt").write_text("\n".join(grants) + "\n")
         Path(folder, "assertions.txt").write_text("\n".join(assertions) + "\n")
@@ -622,10 +661,11 @@ def wrk_token(name, server, mode, grants, assertions, connections):
                 "-d600s",
                 "-s",
                 str(WRK_SCRIPT),
-                f"{ISSUER}/token",
+                f"{issuer}/token",
                 "--",
                 mode,
                 folder,
+                *(["close"] if close else []),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -638,7 +678,10 @@ def wrk_token(name, server, mode, grants, assertions, connections):
         out, _ = process.communicate(timeout=30)
     counted = re.search(r"ok (\d+) failed (\d+)", out)
     ok, failed = int(counted.group(1)), int(counted.group(2))
-    report(name, before, after, wall, [(ok, ok + failed)])
+    result = report(name, before, after, wall, [(ok, ok + failed)])
+    latency = re.search(r"p50 ([\d.]+) p99 ([\d.]+)", out)
+    result["p50"], result["p99"] = float(latency.group(1)), float(latency.group(2))
+    return result
 
 
 def python_phases(args, data, server, pool, code_assertions, refresh_assertions):

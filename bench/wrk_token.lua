@@ -1,6 +1,6 @@
 -- wrk script for bench/oidc.py: token endpoint requests, each with its own client assertion.
 --
---   wrk -t1 -c2 -d600s -s bench/wrk_token.lua http://127.0.0.1:8103/token -- MODE FOLDER
+--   wrk -t1 -c2 -d600s -s bench/wrk_token.lua http://127.0.0.1:8103/token -- MODE FOLDER [close]
 --
 -- MODE "code": one authorization code per request, from FOLDER/grants.txt.
 -- MODE "refresh": refresh tokens from FOLDER/grants.txt, rotated: each 200 response gives the
@@ -9,7 +9,9 @@
 -- FOLDER/assertions.txt holds one pre-signed client assertion per line; each is used once
 -- (their jti is single-use). When either list runs out the thread stops and writes
 -- FOLDER/finished; bench/oidc.py then ends wrk with SIGINT (wrk's main thread would otherwise
--- sleep out its duration). Prints "ok N failed M" at the end.
+-- sleep out its duration). With "close", each request asks for its connection to be closed
+-- (Connection: close), so each pays for a new connection. Prints "ok N failed M" and the
+-- median and 99th percentile latency ("p50 X p99 Y", in ms) at the end.
 
 local JWT_BEARER = "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
 local REDIRECT_URI = "https%3A%2F%2Fbench.example%2Fcallback"
@@ -33,6 +35,10 @@ end
 function init(args)
   mode = args[1]
   folder = args[2]
+  headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+  if args[3] == "close" then
+    headers["Connection"] = "close"
+  end
   assertions = lines(args[2] .. "/assertions.txt")
   grants = lines(args[2] .. "/grants.txt")
   next_assertion = 1
@@ -61,7 +67,7 @@ function request()
     body = "grant_type=refresh_token&refresh_token=" .. grant
   end
   body = body .. "&client_assertion_type=" .. JWT_BEARER .. "&client_assertion=" .. assertion
-  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+  return wrk.format("POST", nil, headers, body)
 end
 
 function response(status, headers, body)
@@ -85,4 +91,6 @@ function done(summary, latency, requests)
     total_failed = total_failed + thread:get("failed")
   end
   io.write(string.format("ok %d failed %d\n", total_ok, total_failed))
+  io.write(string.format("p50 %.3f p99 %.3f\n", latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000))
 end
