@@ -188,3 +188,28 @@ def test_a_patient_is_told_to_try_later_when_pds_does_not_answer(page, user, set
     axe_check(page)
     assert page.get_by_label("What is your postcode?").input_value() == "CF10 1EP"
     assert not TraceAttempt.objects.exists()
+
+
+def test_after_the_skip_link_an_empty_submit_puts_focus_on_the_error_summary(page, user):
+    """Keyboard only (issue 19): the skip link is the first Tab stop; after it the address
+    holds #maincontent, and the form must not post to it (a redirect would carry it on and
+    the browser would move focus there instead of to the error summary)."""
+    open_hub(page, user)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#maincontent")
+    page.get_by_role("button", name="Continue").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # nothing typed: an error
+    axe_check(page)
+    assert "#" not in page.url
+    assert page.title().startswith("Error: ")
+    focused = page.evaluate("document.activeElement.className")
+    assert "nhsuk-error-summary" in focused
+    # Its link moves focus to the field.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == page.get_by_label(
+        "What is your NHS number?"
+    ).get_attribute("id")
