@@ -39,17 +39,18 @@ def test_sign_up_takes_the_same_time_for_new_and_taken_emails(owasp_hashing, set
     settings.SIGN_UPS_PER_ADDRESS = None
     taken = UserFactory(email="taken@example.com")
     new_times, taken_times = [], []
-    for i in range(16):
+    for i in range(24):
         from django.core.cache import cache
 
         cache.clear()  # the per-address sign-up limit is not what this measures
         new_times.append(_time_sign_up(f"new{i}@example.com"))
         taken_times.append(_time_sign_up(taken.email))
     # The fastest runs show the intrinsic cost of each path; slower ones are other work on
-    # the machine. Both paths do one Argon2id hash and the same writes, so the intrinsic
-    # costs differ by a few milliseconds at most, far below what a network hides.
-    new_fast = statistics.mean(sorted(new_times)[:5])
-    taken_fast = statistics.mean(sorted(taken_times)[:5])
+    # the machine (the suite runs in parallel: another test may be hashing at the same time),
+    # which only ever adds time. Both paths do one Argon2id hash and the same writes, so the
+    # intrinsic costs differ by a few milliseconds at most, far below what a network hides.
+    new_fast = statistics.mean(sorted(new_times)[:3])
+    taken_fast = statistics.mean(sorted(taken_times)[:3])
     hash_cost = min(new_times + taken_times)
     assert abs(new_fast - taken_fast) < max(0.010, 0.25 * hash_cost), (new_fast, taken_fast)
 
