@@ -170,3 +170,19 @@ def test_the_catalogue_by_age(page, live_server, patient, rp_key):
     axe_check(page)
     assert "Teen service" in page.content()
     assert "Adult service" not in page.content()
+
+
+def test_signing_in_to_a_service_and_consenting_keyboard_only(page, demo_service, patient):
+    """Issue 19: the service's sign-in and consent pages, keyboard only (the skip link first,
+    focus on the error summary after an empty submit, its links to the fields)."""
+    from tests.accounts.helpers import latest_code
+    from tests.fixtures.keyboard import keyboard_page
+
+    _start(page, demo_service, "Just my NHS login (P0)")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Sign in")
+    keyboard_page(page, [("Email address", patient.email), ("Password", "correct horse battery")])
+    assert page.get_by_role("heading", level=1).inner_text() == "Enter the security code"
+    keyboard_page(page, [("Security code", latest_code(patient.phone_number))])
+    assert "Share your information with Demo GP surgery" in page.content()
+    keyboard_page(page, [("Yes, share it", " ")])
+    assert page.locator("h1").inner_text() == "You are signed in"
