@@ -80,6 +80,17 @@ def test_creating_a_login_and_signing_in_keyboard_only(page):
     assert page.get_by_role("heading", level=1).inner_text() == "Your NHS login"
     assert "1 browser" in page.content()
 
+    # The remembered browser signs in again with no code.
+    tab_to(page, "Sign out")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    axe_check(page)
+    page.goto("/account/sign-in/")
+    axe_check(page)
+    keyboard_page(page, [("Email address", email), ("Password", "a long unusual password")])
+    assert page.get_by_role("heading", level=1).inner_text() == "Your NHS login"
+    first_tab_is_the_skip_link(page)
+
 
 def test_proving_who_you_are_with_an_nhs_number_keyboard_only(page):
     from tests.factories import UserFactory
