@@ -20,5 +20,6 @@ if settings.FAKE_PDS_ENABLED:
 if settings.FAKE_DCS_ENABLED:
     urlpatterns.insert(0, path("fake-dcs/", include("verification.document_checking.urls")))
 
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"

@@ -49,6 +49,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/csrf_failure.jinja", status=403)
 
 
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    """The designed 403 page (a patient who opens a staff page), as for 404."""
+    return render(request, "core/403.jinja", status=403)
+
+
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "core/404.jinja", status=404)
 

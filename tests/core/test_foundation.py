@@ -37,6 +37,17 @@ def test_it_shows_a_designed_404(client: Client):
     assert "Page not found" in response.content.decode()
 
 
+def test_a_patient_who_opens_a_staff_page_gets_a_designed_403(client: Client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get("/prove-who-you-are/id-checks/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "nhsuk-header" in page and "You cannot see this page" in page
+    assert "<title>You cannot see this page" in page
+
+
 def test_the_outbox_does_not_exist_without_debug(client: Client, settings):
     settings.DEBUG = False
     assert client.get("/outbox/").status_code == 404
@@ -117,4 +128,16 @@ def test_a_signed_in_patient_reaches_their_home_page(page, patient, live_server)
     sign_in_browser(page, patient)
     page.goto("/account/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your NHS login"
+    axe_check(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_403_page_is_accessible(page, patient, live_server):
+    from tests.fixtures.sessions import sign_in_browser
+
+    sign_in_browser(page, patient)
+    response = page.goto("/prove-who-you-are/id-checks/")
+    assert response.status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "You cannot see this page"
     axe_check(page)
