@@ -115,3 +115,33 @@ def create_database(url: str) -> None:
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def jane_smith_p5(n: int):
+    """A new P5 login for Jane Smith, born 12 April 1985 (the holder of the passports the
+    benches generate), with a traced identity; ``n`` keeps its email, phone and NHS number apart."""
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from verification.models import Identity
+
+    user = User.objects.create(
+        email=f"bench{n}@example.com",
+        email_verified=True,
+        phone_number=f"+4477009{n:05d}",
+        phone_kind="mobile",
+        phone_verified=True,
+        proofing_level="P5",
+    )
+    Identity.objects.create(
+        user=user,
+        nhs_number=f"94347{n:05d}",
+        given_name="Jane",
+        family_name="Smith",
+        birth_date=datetime.date(1985, 4, 12),
+        postcode="LS1 4AP",
+        traced_at=timezone.now(),
+    )
+    return user

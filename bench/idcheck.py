@@ -43,30 +43,10 @@ def setup_django():
 
 
 def patient(n: int):
-    import datetime
+    """A new P5 patient, Jane Smith (the generated passports' holder)."""
+    from common import jane_smith_p5  # bench/common.py
 
-    from django.utils import timezone
-
-    from accounts.models import User
-    from verification.models import Identity
-
-    user = User.objects.create(
-        email=f"bench{n}@example.com",
-        email_verified=True,
-        phone_number=f"+4477009{n:05d}",
-        phone_kind="mobile",
-        phone_verified=True,
-        proofing_level="P5",
-    )
-    Identity.objects.create(
-        user=user,
-        nhs_number=f"94347{n:05d}",
-        given_name="Jane",
-        family_name="Smith",
-        birth_date=datetime.date(1985, 4, 12),
-        traced_at=timezone.now(),
-    )
-    return user
+    return jane_smith_p5(n)
 
 
 def timed_pipeline(check, names):

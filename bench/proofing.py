@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import bench_database, reference  # bench/common.py
+from common import bench_database, jane_smith_p5, reference  # bench/common.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,30 +87,8 @@ _patients = iter(range(1, 10_000))
 
 
 def patient():
-    """A new P5 patient, Jane Smith born 12 April 1985 (the generated passports' holder)."""
-    from accounts.models import User
-    from tests.verification.idchecks.conftest import BIRTH_DATE
-    from verification.models import Identity
-
-    n = next(_patients)
-    user = User.objects.create(
-        email=f"proofing{n}@example.com",
-        email_verified=True,
-        phone_number=f"+4477009{n:05d}",
-        phone_kind="mobile",
-        phone_verified=True,
-        proofing_level="P5",
-    )
-    Identity.objects.create(
-        user=user,
-        nhs_number=f"94348{n:05d}",
-        given_name="Jane",
-        family_name="Smith",
-        birth_date=BIRTH_DATE,
-        postcode="LS1 4AP",
-        traced_at=datetime.datetime.now(datetime.UTC),
-    )
-    return user
+    """A new P5 patient, Jane Smith (the generated passports' holder)."""
+    return jane_smith_p5(next(_patients))
 
 
 def run_pipeline(check) -> dict:
