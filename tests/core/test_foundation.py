@@ -110,7 +110,8 @@ def test_a_real_worker_delivers_a_notification(celery_worker_process):
 
     with transaction.atomic():
         notification = send("accounts.email_security_code", "worker@example.com", {"code": "1"})
-    assert Notification.objects.get(pk=notification.pk).status == "queued"
+    # a fast worker may have delivered it already; what matters is that it is delivered
+    assert Notification.objects.get(pk=notification.pk).status in {"queued", "delivered"}
     wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "delivered", timeout=30)
 
 
