@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # DEBUG on: our 404 page, not Django's technical one that lists every route.
+    "core.middleware.DesignedNotFoundMiddleware",
     # Last, so its process_exception is the first to see a view's exception: Redis down
     # answers the styled 503 page (docs/adr/0019-when-redis-is-down.md).
     "core.middleware.SharedStoreDownMiddleware",
