@@ -463,8 +463,8 @@ class PracticeStaffAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "practice", "created_at"]
     list_select_related = ["user", "practice"]
     fields = ["name", "user", "practice"]
-    autocomplete_fields = ["practice"]
-    raw_id_fields = ["user"]
+    # Not select2 (autocomplete_fields): its box has no accessible name (axe).
+    raw_id_fields = ["user", "practice"]
 
     @admin.display(description="email address", ordering="user__email")
     def email(self, obj):
