@@ -24,6 +24,7 @@ from oauth2_provider.models import (
 )
 
 from core.crypto import EncryptedTextField
+from core.delivery import Claimable
 from verification.models import Nation
 
 MAX_REDIRECT_URIS = 10
@@ -338,7 +339,7 @@ class SigningKey(models.Model):
         return f"Signing key {self.kid}"
 
 
-class LogoutNotice(models.Model):
+class LogoutNotice(Claimable):
     """A back-channel logout token to deliver to a service (OpenID Connect Back-Channel
     Logout 1.0). The Celery task carries only this row's id."""
 
@@ -356,7 +357,6 @@ class LogoutNotice(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     last_status = models.CharField(max_length=40, blank=True)
 
     def __str__(self):
