@@ -93,3 +93,10 @@ PASSKEYS_REMOVED = register("passkey.removed_all", "We removed your passkeys")
 SUPPORT_CASE_OPENED = register(
     "support.case_opened", "We asked our support team to look into your NHS login"
 )
+# Inactivity (issue 17): a login unused for two years is closed, after two warnings by email.
+LOGIN_CLOSING_WARNED = register(
+    "account.closing_warned", "We emailed you that your NHS login will close if it is not used"
+)
+BROWSERS_FORGOTTEN_UNUSED = register(
+    "browser.forgotten_unused", "We forgot a remembered browser you had not used for 6 months"
+)

@@ -216,3 +216,32 @@ PROOFING_DISPUTED = register(
         ),
     )
 )
+# Inactivity (issue 17, accounts.services.inactivity): the warnings and the closing.
+LOGIN_CLOSING = register(
+    Message(
+        "accounts.login_closing",
+        "email",
+        subject="Your NHS login will close in ((days_left)) days",
+        body=(
+            "You have not used your NHS login for almost 2 years. We close NHS logins that "
+            "are not used for 2 years, to keep your information safe.\n\n"
+            "Your NHS login will close on ((closing_on)). To keep it, sign in before then at "
+            "((sign_in_url))\n\n"
+            "If you do nothing, your login will close. Services you used keep the information "
+            "you shared with them, and you can create a new NHS login at any time."
+        ),
+    )
+)
+LOGIN_CLOSED_UNUSED = register(
+    Message(
+        "accounts.login_closed_unused",
+        "email",
+        subject="Your NHS login has been closed",
+        body=(
+            "We closed your NHS login because it was not used for 2 years. You can no longer "
+            "use it to sign in to health and care services.\n\n"
+            "Services you used keep the information you shared with them.\n\n"
+            "You can create a new NHS login at any time at ((create_url))"
+        ),
+    )
+)

@@ -489,6 +489,19 @@ CELERY_BEAT_SCHEDULE["accounts-delete-stale-records"] = {
     "schedule": timedelta(days=1),
 }
 
+# Inactivity (issue 17; NHS login's published rules; accounts.services.inactivity): a login not
+# used for 2 years closes, after emails 60 and 7 days before; a remembered browser not used
+# for 6 months is forgotten. Daily.
+LOGIN_CLOSED_AFTER_UNUSED = timedelta(days=env.integer("LOGIN_CLOSED_AFTER_UNUSED_DAYS", 730))
+LOGIN_CLOSING_WARNINGS = (60, 7)  # days before closing
+REMEMBERED_BROWSER_FORGOTTEN_AFTER_UNUSED = timedelta(
+    days=env.integer("REMEMBERED_BROWSER_FORGOTTEN_AFTER_UNUSED_DAYS", 183)
+)
+CELERY_BEAT_SCHEDULE["accounts-inactivity"] = {
+    "task": "accounts.tasks.apply_inactivity_rules",
+    "schedule": timedelta(days=1),
+}
+
 # --- Connected services: the OpenID Connect provider (issue 6; docs/adr/0030-*.md) ---------
 # django-oauth-toolkit's models are swapped for ours (connected_services.models) so the vector
 # of trust travels with the code and tokens and a connected service is one registration. These
