@@ -293,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connected_services.tasks.queue_stalled_logout_notices",
         "schedule": timedelta(minutes=1),
     },
+    # And a security event (issue 17).
+    "connected-services-queue-stalled-security-events": {
+        "task": "connected_services.tasks.queue_stalled_security_events",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # django-otp

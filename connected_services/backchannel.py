@@ -19,13 +19,21 @@ class DeliveryFailed(Exception):
     """The service did not accept the logout token; the task retries."""
 
 
+def signed_token(typ: str, claims: dict) -> str:
+    """``claims`` signed with the provider's current key (RS512), header type ``typ``: the
+    tokens the provider sends on its own (logout tokens, security event tokens)."""
+    key = keys.signing_key()
+    token = jwt.JWT(header={"typ": typ, "alg": "RS512", "kid": key["kid"]}, claims=claims)
+    token.make_signed_token(key)
+    return token.serialize()
+
+
 def logout_token(notice: LogoutNotice) -> str:
     """The signed logout token (typ logout+jwt) for a notice."""
     now = int(time.time())
-    key = keys.signing_key()
-    token = jwt.JWT(
-        header={"typ": "logout+jwt", "alg": "RS512", "kid": key["kid"]},
-        claims={
+    return signed_token(
+        "logout+jwt",
+        {
             "iss": settings.OIDC_ISSUER,
             "aud": notice.service.client_id,
             "sub": str(notice.sub),
@@ -35,8 +43,6 @@ def logout_token(notice: LogoutNotice) -> str:
             "events": {EVENT: {}},
         },
     )
-    token.make_signed_token(key)
-    return token.serialize()
 
 
 def deliver(notice_id: str, *, claimant: str, client: httpx.Client | None = None) -> bool:

@@ -10,12 +10,17 @@ again any undelivered row whose claim has run out, and a task may only make an a
 nobody else holds, so a patient never gets the same code from two tasks at once.
 """
 
+import logging
 import random
 from datetime import timedelta
 
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from core.queueing import queue_after_commit
+
+logger = logging.getLogger(__name__)
 
 # Longer than the slowest gateway call (GOV.UK Notify's client waits 30 s, a service's
 # back-channel logout endpoint OIDC_BACKCHANNEL_LOGOUT_TIMEOUT), so a live attempt is never
@@ -75,7 +80,7 @@ def retry_later(task, row, error: Exception, *, max_attempts: int):
     raise task.retry(exc=error, countdown=countdown)
 
 
-def stalled(undelivered: models.QuerySet, *, max_attempts: int) -> models.QuerySet:
+def stalled_rows(undelivered: models.QuerySet, *, max_attempts: int) -> models.QuerySet:
     """The rows of ``undelivered`` that no task holds and that are still worth trying: never
     claimed and older than ``STALLED_AFTER``, or claimed by a task that is gone."""
     now = timezone.now()
@@ -85,3 +90,16 @@ def stalled(undelivered: models.QuerySet, *, max_attempts: int) -> models.QueryS
         created_at__gte=now - GIVE_UP_AFTER,
         attempts__lt=max_attempts,
     ).order_by(F("created_at").asc())
+
+
+def queue_stalled(undelivered: models.QuerySet, task, *, max_attempts: int) -> int:
+    """Queue ``task`` again for each row of ``undelivered`` no task holds (``stalled``), at
+    most 1,000 a run. Returns how many (ids only are logged)."""
+    stalled = list(
+        stalled_rows(undelivered, max_attempts=max_attempts).values_list("pk", flat=True)[:1000]
+    )
+    for pk in stalled:
+        queue_after_commit(task, str(pk))
+    if stalled:
+        logger.warning("queued %s again for %d stalled rows", task.name, len(stalled))
+    return len(stalled)

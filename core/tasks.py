@@ -8,7 +8,6 @@ from core import delivery
 from core.models import Notification
 from core.notifications.gateways import DeliveryError, PermanentDeliveryError, gateway
 from core.notifications.messages import MESSAGES
-from core.queueing import queue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +40,8 @@ def deliver_notification(self, notification_id: str) -> None:
             json.loads(notification.personalisation),
         )
     except DeliveryError as error:
-        delivery.retry_later(
-            self, notification, error, max_attempts=MAX_ATTEMPTS
-        )  # raises Retry unless used up
+        # Raises Retry (the task runs again after a back-off) until the attempts are used up.
+        delivery.retry_later(self, notification, error, max_attempts=MAX_ATTEMPTS)
         logger.warning("notification %s failed after %d attempts", notification_id, MAX_ATTEMPTS)
         Notification.objects.filter(pk=notification_id).update(
             status=Notification.Status.FAILED, gateway=chosen.name
@@ -67,15 +65,9 @@ def deliver_notification(self, notification_id: str) -> None:
 def queue_stalled_notifications() -> int:
     """Queue again the notifications no task holds: stored but never picked up (Redis was
     unreachable when their transaction committed), or taken by a worker that died mid-delivery
-    or while waiting to retry (``core.delivery``). Returns how many (ids only are logged)."""
-    stalled = list(
-        delivery.stalled(
-            Notification.objects.filter(status=Notification.Status.QUEUED),
-            max_attempts=MAX_ATTEMPTS,
-        ).values_list("pk", flat=True)[:1000]
+    or while waiting to retry (``core.delivery``). Returns how many."""
+    return delivery.queue_stalled(
+        Notification.objects.filter(status=Notification.Status.QUEUED),
+        deliver_notification,
+        max_attempts=MAX_ATTEMPTS,
     )
-    for pk in stalled:
-        queue_after_commit(deliver_notification, str(pk))
-    if stalled:
-        logger.warning("queued %d stalled notifications again", len(stalled))
-    return len(stalled)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts import events, messages
+from accounts import events, messages, signals
 from accounts.models import EmailCode, User
 from accounts.services.browsers import forget_browsers, other_sessions
 from accounts.services.codes import send_email_code
@@ -81,6 +81,7 @@ def change_password(request, user: User, new_password: str) -> None:
     ended = _forget_every_browser(request, user)
     _tell_the_patient(user)
     audit.record(events.PASSWORD_CHANGED, request=request, user=user, **ended)
+    signals.password_changed.send(User, user=user, reset=False)
 
 
 @transaction.atomic
@@ -112,6 +113,7 @@ def request_password_reset(request, email: str) -> None:
         user=user,
     )
     audit.record(events.PASSWORD_RESET_REQUESTED, request=request, user=user)
+    signals.recovery_started.send(User, user=user)
 
 
 @transaction.atomic
@@ -127,3 +129,4 @@ def reset_password(request, user: User, new_password: str) -> None:
         ended["sessions_ended"] += 1
     _tell_the_patient(user)
     audit.record(events.PASSWORD_RESET, request=request, user=user, **ended)
+    signals.password_changed.send(User, user=user, reset=True)
