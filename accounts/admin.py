@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from accounts import support_admin  # noqa: F401 - registers the support desk
 from accounts.models import BackupCodes, SupportCase
 
 

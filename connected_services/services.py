@@ -90,6 +90,13 @@ def sign_out_of_every_service(user: User, reason: str) -> list[LogoutNotice]:
     every token and unused authorization code is revoked, so nothing issued before can be
     used or refreshed. Consents stay (they are the patient's choices). Returns the notices."""
     notices = queue_backchannel_logout(user, reason, list(services_used_by(user)))
+    revoke_every_token(user)
+    return notices
+
+
+def revoke_every_token(user: User) -> None:
+    """Revoke every token any service holds for this patient and every unused authorization
+    code, so nothing issued before can be used or refreshed."""
     live_refresh = RefreshToken.objects.filter(user=user, revoked__isnull=True)
     holding = Service.objects.filter(
         Q(pk__in=live_refresh.values("application_id"))
@@ -98,7 +105,6 @@ def sign_out_of_every_service(user: User, reason: str) -> list[LogoutNotice]:
     for service in holding:
         revoke_tokens(user, service)
     Grant.objects.filter(user=user).delete()
-    return notices
 
 
 def services_signed_in_to(user: User):

@@ -50,6 +50,6 @@ def proofing_hold(user) -> bool:
     fast track must ask; a person may still decide). ``user`` may be any object with ``pk``."""
     return SupportCase.objects.filter(
         user_id=user.pk,
-        kind=SupportCase.Kind.PROOFING_DISPUTED,
+        kind__in=[SupportCase.Kind.PROOFING_DISPUTED, SupportCase.Kind.IDENTITY_FRAUD],
         status=SupportCase.Status.OPEN,
     ).exists()

@@ -76,7 +76,8 @@ def change_password(request, user: User, new_password: str) -> None:
     """Set a new password (the form has checked the current one); stay signed in here, and
     only here: other browsers are signed out and remembered browsers forgotten."""
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.password_change_required = False
+    user.save(update_fields=["password", "password_change_required"])
     update_session_auth_hash(request, user)
     ended = _forget_every_browser(request, user)
     _tell_the_patient(user)
@@ -122,7 +123,8 @@ def reset_password(request, user: User, new_password: str) -> None:
     next sign-in anywhere needs a security code, and every browser signed in as this login
     is signed out (this one too: the patient signs in with the new password next)."""
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.password_change_required = False
+    user.save(update_fields=["password", "password_change_required"])
     ended = _forget_every_browser(request, user)
     if request.user.is_authenticated and request.user.pk == user.pk:
         logout(request)  # a new session, with the old one's row deleted
