@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 
+from accounts import support_admin  # noqa: F401 - registers the support desk
 from accounts.models import BackupCodes, SupportCase
 
 # django.contrib.auth registers Group before this module runs (INSTALLED_APPS order).
