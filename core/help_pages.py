@@ -57,7 +57,7 @@ PAGES = (
         "locked",
         "locked-nhs-login",
         "Locked NHS login",
-        "What if I cannot sign in or try again for now?",
+        "What if I am locked out?",
         "Why we stop you signing in or trying again for a while, and for how long.",
     ),
     HelpPage(

@@ -103,6 +103,6 @@ def test_a_locked_sign_in_leads_to_help_with_a_lock(page):
         axe_check(page)
     assert "Sign in is locked for" in page.locator(".nhsuk-error-summary").inner_text()
     follow(page, "What to do if sign-in is locked")
-    assert heading(page).endswith("What if I cannot sign in or try again for now?")
+    assert heading(page).endswith("What if I am locked out?")
     assert page.url.endswith("#sign-in-locked")
     assert page.get_by_role("heading", name="Why is sign-in locked?").is_visible()
