@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
+from core import help_pages
 from core.models import Notification
 from core.notifications.service import rendered
 
@@ -25,6 +26,29 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "core/accessibility.jinja")
+
+
+def help_hub(request: HttpRequest) -> HttpResponse:
+    """The help section's front page: each help page, with a line about it."""
+    return render(request, "core/help/hub.jinja", {"pages": help_pages.PAGES})
+
+
+def help_page(request: HttpRequest, name: str) -> HttpResponse:
+    """One page of the help section, with the contents list of all of them, the pages before
+    and after it, and the figures it quotes (``help_pages.figures``)."""
+    page = help_pages.BY_NAME[name]
+    index = help_pages.PAGES.index(page)
+    return render(
+        request,
+        f"core/help/{name}.jinja",
+        {
+            "help_page": page,
+            "pages": help_pages.PAGES,
+            "previous_page": help_pages.PAGES[index - 1] if index > 0 else None,
+            "next_page": help_pages.PAGES[index + 1] if index + 1 < len(help_pages.PAGES) else None,
+            "figures": help_pages.figures(),
+        },
+    )
 
 
 def outbox(request: HttpRequest) -> HttpResponse:

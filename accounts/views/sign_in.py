@@ -43,11 +43,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and not forced:
         return redirect(next_url or "accounts:home")
     form = SignInForm(request.POST or None)
+    locked = False  # the page then links to the help about a locked sign-in
     if request.method == "POST" and form.is_valid():
         check = service.check_password(
             request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
         )
         if check.outcome == "locked":
+            locked = True
             form.add_error(None, _locked_message(check.minutes))
         elif check.outcome == "wrong":
             form.add_error(None, "The email address or password is not right")
@@ -91,6 +93,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         "next": next_url,
         "passkey_asked": passkey_asked,
         "app_asked": second_factor_asked == SHARED_KEY,
+        "locked": locked,
     }
     return page(request, "accounts/sign_in.jinja", context, shared=True)
 
@@ -156,7 +159,7 @@ def locked_page(request, noted: dict, step: pending.Step) -> HttpResponse:
     response = page(
         request,
         "accounts/sign_in.jinja",
-        {"form": form, "has_errors": True, "next": noted.get("next")},
+        {"form": form, "has_errors": True, "next": noted.get("next"), "locked": True},
     )
     pending.forget(request, response, step)
     return response
