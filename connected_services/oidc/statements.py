@@ -24,6 +24,10 @@ from core.rows import Columns, Statement, column, table
 from verification.models import Identity
 
 SERVICE = Columns(Service, "s")
+# What userinfo reads of the service (its id, its client_id for the "aud" claim, and whether
+# it may have GP credentials), so that its other columns, and the keys and JSON among them, are
+# not loaded on every request.
+SERVICE_FOR_USERINFO = Columns(Service, "s", only=("client_id", "allow_gp_integration_credentials"))
 REFRESH = Columns(RefreshToken, "r")
 ACCESS = Columns(AccessToken, "a")
 GRANT = Columns(Grant, "g")
@@ -64,14 +68,14 @@ GRANT_SQL = (
 # Userinfo: the access token, its service, patient and identity. Expiry and the patient's
 # being active are decided by the caller, on the model instances.
 BEARER_TOKEN_SQL = (
-    "SELECT {a_columns}, {s_columns}, {u_columns}, {i_columns} FROM {a_table} "
+    "SELECT {a_columns}, {s_userinfo_columns}, {u_columns}, {i_columns} FROM {a_table} "
     "JOIN {s_table} ON s.id = a.application_id JOIN {u_table} ON u.id = a.user_id "
     "LEFT JOIN {i_table} ON i.user_id = u.id WHERE a.token_checksum = %s LIMIT 1"
 )
 
 
 def _sql(template: str) -> str:
-    names = {"s_version": SERVICE_VERSION}
+    names = {"s_version": SERVICE_VERSION, "s_userinfo_columns": SERVICE_FOR_USERINFO.select()}
     for part in (SERVICE, REFRESH, ACCESS, GRANT, USER, IDENTITY):
         names[f"{part.alias}_columns"] = part.select()
         names[f"{part.alias}_table"] = part.table()
@@ -175,16 +179,17 @@ def grant(code: str) -> Grant | None:
 
 def bearer_token(checksum: str) -> AccessToken | None:
     """The access token with this checksum (or None), with its service
-    (``token.application``), patient (``token.user``) and their identity
+    (``token.application``: the columns in ``SERVICE_FOR_USERINFO``, any other read on first
+    use), patient (``token.user``) and their identity
     (``token.user.identity``) already loaded: one statement, no further query when they are
     read."""
     connection = connections[DEFAULT_DB_ALIAS]
     row = _bearer_token.fetchone([checksum], connection)
     if row is None:
         return None
-    (a, _), (s, _), (u, _), (i, _) = rows.split(row, ACCESS, SERVICE, USER, IDENTITY)
+    (a, _), (s, _), (u, _), (i, _) = rows.split(row, ACCESS, SERVICE_FOR_USERINFO, USER, IDENTITY)
     token = ACCESS.load(a, connection)
-    token.application = SERVICE.load(s, connection)
+    token.application = SERVICE_FOR_USERINFO.load(s, connection)
     token.user = _patient(u, i, connection)
     return token
 

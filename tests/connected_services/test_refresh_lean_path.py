@@ -170,3 +170,44 @@ def test_two_services_with_refresh_tokens_are_kept_apart(rp, issuer, patient, ot
         refused = _refresh(party, first["refresh_token"])
         assert refused.json()["error"] == "invalid_grant"
     assert rp.refresh(first["refresh_token"])["refresh_token"]
+
+
+def _statements_prepared_on(conn) -> list[str]:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_refresh_and_userinfo_answer_as_before_once_their_statements_are_prepared(
+    rp, patient, client
+):
+    """The hot statements are prepared on a connection after a few runs (ADR 0062): the
+    answers after that must be what they were, and follow changes to the rows at once."""
+    tokens = rp.sign_in(patient, scope="openid email", vtr=["P0.Cp.Cd"])
+    refresh_token = tokens["refresh_token"]
+    for _ in range(7):  # in this thread, so on this test's own database connection
+        response = client.post(
+            "/token",
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": rp.assertion(),
+            },
+        )
+        assert response.status_code == 200, response.content
+        refresh_token, access_token = (
+            response.json()["refresh_token"],
+            response.json()["access_token"],
+        )
+        claims = client.get("/userinfo", HTTP_AUTHORIZATION=f"Bearer {access_token}").json()
+        assert claims["email"] == patient.email
+    prepared = _statements_prepared_on(connection)
+    assert any("token_checksum" in sql and "WITH claimed" not in sql for sql in prepared)
+    assert any("WITH claimed" in sql for sql in prepared)
+
+    type(patient).objects.filter(pk=patient.pk).update(email="changed@example.com")
+    claims = client.get("/userinfo", HTTP_AUTHORIZATION=f"Bearer {access_token}").json()
+    assert claims["email"] == "changed@example.com"
+    # The rotated-out token is refused, the live one still rotates.
+    assert _refresh(rp, tokens["refresh_token"]).json()["error"] == "invalid_grant"
