@@ -6,11 +6,14 @@ provider library, driven by the same wrk scripts as bench/oidc.py, in interleave
 
 Both serve the same client (bench-service, private_key_jwt with RS512 client assertions,
 RS512 ID tokens, refresh tokens rotated on every use with reuse detection) on 2 workers: ours
-is gunicorn (2 sync workers as in the Procfile, which close every connection, and 2 gthread
-workers with keep-alive) over PostgreSQL and Redis; the peer is a node cluster of 2 workers
-over Redis (its adapter: bench/peers/redis_adapter.mjs). Each round runs ours (gthread), the
-peer, ours (sync), one after another, so the machine's drift (it is shared) touches all
-alike; the ratios compare each round's figures with the peer's of the same round.
+is gunicorn over PostgreSQL and Redis, as the Procfile runs it (2 gthread workers with 4
+threads each, keeping connections open: ADR 0063) and with the 2 sync workers it ran before
+(which close every connection); ``--ours`` chooses, and ``granian`` adds a Rust HTTP server's
+WSGI interface (measured, not adopted; ``pip install granian`` first). The peer is a node
+cluster of 2 workers over Redis (its adapter: bench/peers/redis_adapter.mjs). Each round runs
+the first of ours, the peer, then the rest of ours, one after another, so the machine's drift
+(it is shared) touches all alike; the ratios compare each round's figures with the peer's of
+the same round.
 
 Phases: refresh grants (wrk_token.lua, new refresh-token families every run) and userinfo
 (wrk GET), each with keep-alive and with "Connection: close" (a new connection per request).
@@ -47,7 +50,37 @@ from common import bench_database, reference  # noqa: E402
 
 PEER_PORT = oidc.PORT + 10
 PEER_ISSUER = f"http://{oidc.HOST}:{PEER_PORT}"
-GTHREAD = ("--worker-class", "gthread", "--keep-alive", "5")
+# As the Procfile (ADR 0063), less its --threads 4 (the sweep varies it).
+GTHREAD = ("--worker-class", "gthread", "--keep-alive", "75")
+
+
+def granian(port: int) -> list[str]:
+    """The command line of ours under granian (a Rust HTTP server, WSGI interface): 2 worker
+    processes, each one Python thread for the application and one runtime thread for the
+    connections, which it keeps open (HTTP/1.1 keep-alive) unless the client says close."""
+    program = Path(sys.executable).parent / "granian"
+    if not program.exists():
+        raise SystemExit("granian is not installed in this environment: pip install granian")
+    return [
+        str(program),
+        "--interface",
+        "wsgi",
+        "config.wsgi:application",
+        "--host",
+        oidc.HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--blocking-threads",
+        "1",
+        "--runtime-threads",
+        "1",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -139,15 +172,15 @@ class Contender:
         self.issuer, self.audience, self.userinfo_token = issuer, audience, userinfo_token
 
 
-def ours(name, env, data, port, options=()):
-    """Our provider on ``port`` (gunicorn, 2 workers, ``options``); one OIDC_ISSUER for all,
-    so the same client assertions do."""
+def ours(name, env, data, port, options=(), command=None):
+    """Our provider on ``port`` (gunicorn, 2 workers, ``options``, unless ``command`` says
+    another server); one OIDC_ISSUER for all, so the same client assertions do."""
     from accounts.models import User
     from connected_services.models import Service
 
     service = Service.objects.get(client_id="bench-service")
     user = User.objects.get(email="bench-patient@example.com")
-    server = oidc.Server(env, command=oidc.gunicorn(2, port, options), port=port)
+    server = oidc.Server(env, command=command or oidc.gunicorn(2, port, options), port=port)
     return Contender(
         name,
         server,
@@ -318,6 +351,13 @@ def main():
     parser.add_argument("--connections", type=int, default=2, help="wrk connections")
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument(
+        "--ours",
+        default="gthread,sync",
+        help="our servers, comma-separated, from gthread (the Procfile's: gunicorn, gthread "
+        "workers with 4 threads and keep-alive), sync (gunicorn's sync workers, the Procfile's "
+        "before ADR 0063) and granian (a Rust HTTP server's WSGI interface, measured only)",
+    )
+    parser.add_argument(
         "--sweep",
         action="store_true",
         help="instead: ours only, sync and gthread with 1, 2 and 4 threads, keep-alive phases",
@@ -352,17 +392,22 @@ def main():
                 options = (*GTHREAD, "--threads", str(threads))
                 contenders.append(ours(f"ours gthread{threads}", env, data, oidc.PORT + n, options))
         else:
-            contenders = [
-                ours(
+            servers_of_ours = {
+                "sync": lambda: ours("ours sync", env, data, oidc.PORT),
+                "gthread": lambda: ours(
                     f"ours gthread{args.threads}",
                     env,
                     data,
                     oidc.PORT + 1,
                     (*GTHREAD, "--threads", str(args.threads)),
                 ),
-                peer(data, folder),
-                ours("ours sync", env, data, oidc.PORT),
-            ]
+                "granian": lambda: ours(
+                    "ours granian", env, data, oidc.PORT + 2, command=granian(oidc.PORT + 2)
+                ),
+            }
+            chosen = [servers_of_ours[name]() for name in args.ours.split(",")]
+            # The peer second, so that ours run on either side of it in each round.
+            contenders = [*chosen[:1], peer(data, folder), *chosen[1:]]
         servers = [c.server for c in contenders]
         stores.vacuum()
         print("-- warm-up (not counted): node's JIT compiler and both sides' caches", flush=True)
