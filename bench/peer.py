@@ -7,7 +7,7 @@ provider library, driven by the same wrk scripts as bench/oidc.py, in interleave
 Both serve the same client (bench-service, private_key_jwt with RS512 client assertions,
 RS512 ID tokens, refresh tokens rotated on every use with reuse detection) on 2 workers: ours
 is gunicorn over PostgreSQL and Redis, as the Procfile runs it (2 gthread workers with 4
-threads each, keeping connections open: ADR 0063) and with the 2 sync workers it ran before
+threads each, keeping connections open: ADR 0064) and with the 2 sync workers it ran before
 (which close every connection); ``--ours`` chooses, and ``granian`` adds a Rust HTTP server's
 WSGI interface (measured, not adopted; ``pip install granian`` first). The peer is a node
 cluster of 2 workers over Redis (its adapter: bench/peers/redis_adapter.mjs). Each round runs
@@ -50,7 +50,7 @@ from common import bench_database, reference  # noqa: E402
 
 PEER_PORT = oidc.PORT + 10
 PEER_ISSUER = f"http://{oidc.HOST}:{PEER_PORT}"
-# As the Procfile (ADR 0063), less its --threads 4 (the sweep varies it).
+# As the Procfile (ADR 0064), less its --threads 4 (the sweep varies it).
 GTHREAD = ("--worker-class", "gthread", "--keep-alive", "75")
 
 
@@ -355,7 +355,7 @@ def main():
         default="gthread,sync",
         help="our servers, comma-separated, from gthread (the Procfile's: gunicorn, gthread "
         "workers with 4 threads and keep-alive), sync (gunicorn's sync workers, the Procfile's "
-        "before ADR 0063) and granian (a Rust HTTP server's WSGI interface, measured only)",
+        "before ADR 0064) and granian (a Rust HTTP server's WSGI interface, measured only)",
     )
     parser.add_argument(
         "--sweep",

@@ -152,7 +152,7 @@ DATABASES = {
 }
 # The hot statements (core.rows: server-side parameters) are prepared on their fifth run in a
 # connection, so PostgreSQL plans each once per connection instead of once per request;
-# Django's own queries bind on the client and are never prepared (ADR 0063).
+# Django's own queries bind on the client and are never prepared (ADR 0064).
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise env.ImproperlyConfiguredEnv("DATABASE_URL must name a PostgreSQL database")

@@ -56,7 +56,7 @@ def cursor(connection):
     statements). Each statement is prepared on the connection once it has run a few times
     (``prepare_threshold`` in ``DATABASES``' options): PostgreSQL then plans it once per
     connection, not once per request, which halved the database's CPU per refresh grant and
-    cut a userinfo's by two thirds (ADR 0063). Otherwise what ``connection.cursor()`` gives:
+    cut a userinfo's by two thirds (ADR 0064). Otherwise what ``connection.cursor()`` gives:
     the health check, Django's error wrapping, execute wrappers and query logging."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()

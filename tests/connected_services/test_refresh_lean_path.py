@@ -181,7 +181,7 @@ def _statements_prepared_on(conn) -> list[str]:
 def test_refresh_and_userinfo_answer_as_before_once_their_statements_are_prepared(
     rp, patient, client
 ):
-    """The hot statements are prepared on a connection after a few runs (ADR 0063): the
+    """The hot statements are prepared on a connection after a few runs (ADR 0064): the
     answers after that must be what they were, and follow changes to the rows at once."""
     tokens = rp.sign_in(patient, scope="openid email", vtr=["P0.Cp.Cd"])
     refresh_token = tokens["refresh_token"]
