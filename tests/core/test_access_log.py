@@ -27,6 +27,8 @@ def _web_command(port: int) -> list[str]:
         line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
     )
     command = line.removeprefix("web:").strip().replace("${PORT:-8000}", str(port))
+    # The line execs gunicorn (a shell builtin, for a clean stop under honcho): run it directly.
+    command = command.removeprefix("exec ")
     return [
         "tests.core.test_access_log:hello" if word == "config.wsgi" else word
         for word in shlex.split(command)
