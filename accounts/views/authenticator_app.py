@@ -63,7 +63,6 @@ def authenticator_app(request: HttpRequest) -> HttpResponse:
         "may_set_up": may_set_up,
         "code_form": code_form,
         "remove_form": remove_form,
-        "error_forms": [code_form, remove_form],
     }
     if may_set_up:
         device = service.unconfirmed_app(user)

@@ -65,13 +65,12 @@ def confirm_code(request, form, confirm) -> str | None:
 
 
 def page(request, template: str, context: dict | None = None, *, status: int = 200, shared=False):
-    """Render a page; ``has_errors`` puts "Error:" in the title when a form has errors.
+    """Render an account page (its error summary and "Error: " title come from
+    ``core.pages.page_errors``, as on every page).
 
     ``shared``: the page shows nothing personal, so for a signed-out visitor its HTML may come
     from the copy this process keeps (``core.pages``)."""
     context = dict(context or {})
-    forms = [v for v in context.values() if hasattr(v, "errors") and hasattr(v, "is_bound")]
-    context.setdefault("has_errors", any(f.is_bound and f.errors for f in forms))
     # A connected service may ask us to hide "create an NHS login" (allow_registration=false);
     # the provider notes that in the session (connected_services.views.provider).
     context.setdefault("allow_registration", request.session.get("oidc_allow_registration", True))

@@ -162,7 +162,7 @@ def locked_page(request, noted: dict, step: pending.Step) -> HttpResponse:
     response = page(
         request,
         "accounts/sign_in.jinja",
-        {"form": form, "has_errors": True, "next": noted.get("next")},
+        {"form": form, "next": noted.get("next")},
     )
     pending.forget(request, response, step)
     return response
