@@ -7,17 +7,32 @@ from accounts.models import User
 from accounts.password_validation import TOO_EASY_TO_GUESS
 from accounts.phones import uk_number
 
-EMAIL_ERRORS = {
-    "required": "Enter your email address",
-    "invalid": "Enter an email address in the correct format, like name@example.com",
-}
+
+def _messages(thing: str, **messages) -> dict:
+    """A field's error messages, each a sentence about ``thing`` ("Your email address"), so
+    no Django default ("This field is required.", "Ensure this value has at most 254
+    characters", "Null characters are not allowed.") reaches a page. Null characters cannot
+    be typed, but a pasted or hand-made form can send them."""
+    return {
+        "null_characters_not_allowed": f"{thing} must not include hidden characters",
+        **messages,
+    }
+
+
+EMAIL_MAX_LENGTH = 254  # the longest address an email system must accept (RFC 5321)
+EMAIL_ERRORS = _messages(
+    "Your email address",
+    required="Enter your email address",
+    invalid="Enter an email address in the correct format, like name@example.com",
+    max_length=f"Your email address must be {EMAIL_MAX_LENGTH} characters or fewer",
+)
 
 
 def _email_field(label="Email address", hint=""):
     field = forms.EmailField(
         label=label,
         help_text=hint,
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         error_messages=EMAIL_ERRORS,
         widget=forms.EmailInput(
             attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
@@ -32,7 +47,7 @@ def _new_password_field(label="Create a password"):
         help_text="Use at least 8 characters. Do not use a password that many people use, "
         "or your email address. 3 random words you will remember work well.",
         strip=False,
-        error_messages={"required": "Enter a password"},
+        error_messages=_messages("Your password", required="Enter a password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -76,7 +91,7 @@ class SecurityCodeForm(forms.Form):
     code = forms.CharField(
         label="Security code",
         help_text="The code is 6 numbers.",
-        error_messages={"required": "Enter the security code"},
+        error_messages=_messages("The security code", required="Enter the security code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
@@ -124,7 +139,10 @@ class PhoneForm(forms.Form):
         label="How should we send you security codes?",
         choices=User.PhoneKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose mobile or landline"},
+        error_messages={
+            "required": "Choose mobile or landline",
+            "invalid_choice": "Choose mobile or landline",
+        },
     )
     kind.nhsuk = {
         "label_size": "m",
@@ -137,6 +155,7 @@ class PhoneForm(forms.Form):
         label="UK phone number",
         help_text="For example, 07700 900 982 or 0113 496 0000",
         required=False,
+        error_messages=_messages("Your phone number"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     number.nhsuk = {"classes": "nhsuk-input--width-20"}
@@ -157,7 +176,7 @@ class SignInForm(forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
-        error_messages={"required": "Enter your password"},
+        error_messages=_messages("Your password", required="Enter your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -192,7 +211,7 @@ class ChangePasswordForm(SetPasswordForm):
     current_password = forms.CharField(
         label="Current password",
         strip=False,
-        error_messages={"required": "Enter your current password"},
+        error_messages=_messages("Your current password", required="Enter your current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "password"]
@@ -216,7 +235,7 @@ class ConfirmPasswordForm(forms.Form):
         label="Password",
         help_text="To keep your information safe, enter the password for your NHS login.",
         strip=False,
-        error_messages={"required": "Enter your password"},
+        error_messages=_messages("Your password", required="Enter your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
