@@ -29,6 +29,10 @@ SIGN_UP_WITH_EXISTING_EMAIL = register(
     "account.sign_up_existing_email",
     "Someone tried to create an NHS login with your email address",
 )
+EMAIL_CHANGE_TO_YOUR_ADDRESS = register(
+    "account.email_change_to_taken_address",
+    "Someone tried to use your email address for another NHS login",
+)
 EMAIL_CODE_FAILED = register(
     "account.email_code_failed", "A wrong security code was entered for your email address"
 )

@@ -101,8 +101,11 @@ def phone_code_sent_to(device) -> str:
     return f"We have sent a 6-digit security code by text message to {display(device.number)}."
 
 
-def code_page(request, form, *, heading: str, sent_to: str, resend_url: str, change_link):
-    """The 'enter your security code' page shared by sign-up and the account settings."""
+def code_page(
+    request, form, *, heading: str, sent_to: str, resend_url: str, change_link, not_received=""
+):
+    """The 'enter your security code' page shared by sign-up and the account settings.
+    ``not_received``: what may have happened when no code comes."""
     return page(
         request,
         "accounts/enter_code.jinja",
@@ -114,6 +117,7 @@ def code_page(request, form, *, heading: str, sent_to: str, resend_url: str, cha
             "resend_url": resend_url,
             "resend_text": "Send a new code",
             "change_link": change_link,
+            "not_received": not_received,
         },
     )
 
