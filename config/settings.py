@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form sent after signing out in another tab: the sign-in page says it was not saved.
+    "accounts.middleware.SignedOutFormMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so its process_exception is the first to see a view's exception: Redis down
     # answers the styled 503 page (docs/adr/0019-when-redis-is-down.md).
