@@ -19,8 +19,19 @@ ADDRESS_WATCHED = register(
     visible_to_patient=False,
 )
 SIGNED_OUT_ELSEWHERE = register("sign_out.other_browsers", "You signed out of your other browsers")
+
+
+def _level_changed(details: dict) -> str:
+    from accounts.models import ProofingLevel
+
+    label = ProofingLevel(details["level"]).label  # "High (P9)"
+    return f"Your level of proof changed to {label[0].lower()}{label[1:]}"
+
+
 PROOFING_LEVEL_CHANGED = register(
-    "identity.level_changed", "The level of proof of who you are changed"
+    "identity.level_changed",
+    "The level of proof of who you are changed",
+    describe=_level_changed,
 )
 SIGN_UP_STARTED = register(
     "account.sign_up_started", "Someone started creating an NHS login", visible_to_patient=False

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.activity import activity_for
 from accounts.forms import ChangePasswordForm, NewEmailForm, PhoneForm, SecurityCodeForm
 from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
 from accounts.phones import display
@@ -41,12 +42,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def activity(request: HttpRequest) -> HttpResponse:
-    """What has happened to this login, newest first."""
-    events = [
-        {"when": event.occurred_at, "what": audit.description(event)}
-        for event in audit.visible_events_for(request.user)[:100]
-    ]
-    return page(request, "accounts/activity.jinja", {"events": events})
+    """What has happened to this login, newest first, and from where."""
+    entries = activity_for(request.user, here=audit.client_address(request))
+    return page(request, "accounts/activity.jinja", {"events": entries})
 
 
 @login_required
