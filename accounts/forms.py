@@ -192,9 +192,15 @@ class NewEmailForm(forms.Form):
 
 
 SAME_PASSWORD = "Your new password must be different from your current password"
+ALREADY_YOUR_PASSWORD = (
+    "This is already your password. Sign in with it, or choose a different new password"
+)
 
 
 class SetPasswordForm(forms.Form):
+    """A new password from a reset link: not the one the login already has (the patient
+    would think it changed)."""
+
     password = _new_password_field("New password")
 
     def __init__(self, *args, user: User, **kwargs):
@@ -204,6 +210,8 @@ class SetPasswordForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         _validate_new_password(password, self.user.email)
+        if self.user.check_password(password):
+            raise forms.ValidationError(ALREADY_YOUR_PASSWORD)
         return password
 
 
@@ -215,6 +223,14 @@ class ChangePasswordForm(SetPasswordForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "password"]
+
+    def clean_password(self):
+        # Compared with the current password as typed (``clean``): the view checks that one,
+        # counting a wrong one towards the lockout, which a hash check here would not.
+        password = self.cleaned_data["password"]
+        _validate_new_password(password, self.user.email)
+        return password
+
     # The current password is checked by the view (views.common.password_confirmed), so a
     # wrong one counts towards the sign-in lockout.
 
