@@ -28,6 +28,7 @@ per process; a change of settings (tests) empties them.
 import secrets
 
 from django.conf import settings
+from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.forms import BaseForm
@@ -54,8 +55,9 @@ def _field_anchor(field: BoundField) -> str:
 
 def page_errors(context) -> list[dict]:
     """The items of the page's error summary, in the page's order: errors of every form in
-    ``context`` (a mapping, the template context) and then ``error_messages``, each a sentence
-    or ``{"text": ..., "href": "#field"}``. Empty when the page has no errors to show.
+    ``context`` (a mapping, the template context), then ``error_messages``, each a sentence
+    or ``{"text": ..., "href": "#field"}``, then messages of level ERROR waiting for this
+    request. Empty when the page has no errors to show.
 
     A form counts once it has errors: a bound form the view has checked, or an unbound one a
     view gave a message (the sign-in page saying sign in is locked)."""
@@ -68,7 +70,18 @@ def page_errors(context) -> list[dict]:
             items.extend({"text": error, "href": _field_anchor(field)} for error in field.errors)
     for message in context.get("error_messages") or ():
         items.append(message if isinstance(message, dict) else {"text": message})
-    return items
+    # An error a view noted before redirecting (messages.error: "You have asked for too many
+    # codes"): the summary shows it, not a banner (base.jinja leaves error messages out).
+    request = context.get("request")
+    if request is not None:
+        items.extend(
+            {"text": m.message} for m in get_messages(request) if m.level == message_levels.ERROR
+        )
+    # The same error twice (a limit hit twice before the page was shown) says nothing more.
+    unique: dict[tuple, dict] = {}
+    for item in items:
+        unique.setdefault((str(item["text"]), item.get("href")), item)
+    return list(unique.values())
 
 
 def _key(template_name: str, context: dict) -> tuple | None:

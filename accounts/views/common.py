@@ -128,5 +128,5 @@ def resend_code(request, limit_key: str, send, then: str):
         send()
         flash.success(request, "We have sent you a new code")
     else:
-        flash.warning(request, TOO_MANY_CODES)
+        flash.error(request, TOO_MANY_CODES)
     return redirect(then)

@@ -52,3 +52,20 @@ def test_an_error_that_belongs_to_no_form_gets_the_summary_and_the_title_too():
     title, items = _summary(error_messages=["The service is busy. Try again in a minute"])
     assert title.startswith("Error: ")
     assert items == ["The service is busy. Try again in a minute"]
+
+
+def test_an_error_noted_before_a_redirect_is_in_the_summary_and_the_title(patient):
+    from django.urls import reverse
+
+    from tests.fixtures.sessions import signed_in_client
+
+    client = signed_in_client(patient)
+    client.post(reverse("accounts:change_email"), {"email": "new@example.com"})
+    for _ in range(6):
+        client.post(reverse("accounts:resend_new_email_code"))
+    html = client.get(reverse("accounts:confirm_new_email")).content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
+    summary = re.search(r'class="nhsuk-error-summary".*?</ul>', html, re.S).group(0)
+    assert title.startswith("Error: Check your email")
+    assert "You have asked for too many codes" in summary
+    assert html.count("You have asked for too many codes") == 1  # not in a banner too
