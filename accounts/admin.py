@@ -1,8 +1,22 @@
 """What staff see of accounts in Django admin (the site itself: ``accounts.admin_site``)."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 
+from accounts import support_admin  # noqa: F401 - registers the support desk
 from accounts.models import BackupCodes, SupportCase
+
+# django.contrib.auth registers Group before this module runs (INSTALLED_APPS order).
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(GroupAdmin):
+    """Django's groups page with the permissions in a plain list box: the two-box filter's
+    help icons are spans with an aria-label, which axe refuses (aria-prohibited-attr)."""
+
+    filter_horizontal = ()
 
 
 @admin.register(BackupCodes)

@@ -1,6 +1,8 @@
 """Demo logins for trying the service (``manage.py seed_demo``; never in production)."""
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import PhoneDevice, User
 from accounts.services.backup_codes import add_backup_code
@@ -44,6 +46,6 @@ def seed() -> list[str]:
     add_backup_code(staff, STAFF_TOKEN, name="Demo backup codes")
     return [
         f"Demo patient (P0): {PATIENT_EMAIL} / {PASSWORD}  (security codes appear in the outbox)",
-        f"Demo staff for /admin/: {STAFF_EMAIL} / {STAFF_PASSWORD}, "
-        f"then choose 'Backup code' and enter {STAFF_TOKEN}",
+        f"Demo staff for {settings.SITE_URL}{reverse('admin:index')}: {STAFF_EMAIL} / "
+        f"{STAFF_PASSWORD}, then choose 'Backup code' and enter {STAFF_TOKEN}",
     ]

@@ -108,3 +108,28 @@ PASSKEYS_REMOVED = register("passkey.removed_all", "We removed your passkeys")
 SUPPORT_CASE_OPENED = register(
     "support.case_opened", "We asked our support team to look into your NHS login"
 )
+# Inactivity (issue 17): a login unused for two years is closed, after two warnings by email.
+LOGIN_CLOSING_WARNED = register(
+    "account.closing_warned", "We emailed you that your NHS login will close if it is not used"
+)
+BROWSERS_FORGOTTEN_UNUSED = register(
+    "browser.forgotten_unused", "We forgot a remembered browser you had not used for 6 months"
+)
+# The support desk (issue 17; accounts.services.support): each names the member of staff.
+SUPPORT_SUSPENDED = register("support.suspended", "Our support team suspended your NHS login")
+SUPPORT_REINSTATED = register(
+    "support.reinstated", "Our support team let your NHS login be used again"
+)
+SUPPORT_UNLOCKED = register("support.unlocked", "Our support team unlocked sign in for you")
+SUPPORT_PASSWORD_REQUIRED = register(
+    "support.password_required",
+    "Our support team asked you to choose a new password when you next sign in",
+)
+SUPPORT_LEVEL_TAKEN_DOWN = register(
+    "support.level_taken_down",
+    "Our support team asked you to prove who you are again",
+)
+SUPPORT_FRAUD_MARKED = register(
+    "support.fraud_marked",
+    "Our support team added extra checks before you can prove who you are again",
+)

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
 
 from accounts.models import User
 from accounts.password_validation import TOO_EASY_TO_GUESS
@@ -261,3 +263,16 @@ class DeleteLoginForm(ConfirmPasswordForm):
         label="I understand that my NHS login will be deleted and this cannot be undone",
         error_messages={"required": "Tick the box to confirm you want to delete your NHS login"},
     )
+
+
+class LockedSignInForm(SignInForm):
+    """The sign-in form with its fields empty, showing only the message that sign-in is
+    locked (nothing the patient typed is checked again, or shown back)."""
+
+    def __init__(self, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.locked_message = message
+
+    @property
+    def errors(self) -> ErrorDict:
+        return ErrorDict({NON_FIELD_ERRORS: self.error_class([self.locked_message])})

@@ -232,3 +232,81 @@ PROOFING_DISPUTED = register(
         ),
     )
 )
+# Inactivity (issue 17, accounts.services.inactivity): the warnings and the closing.
+LOGIN_CLOSING = register(
+    Message(
+        "accounts.login_closing",
+        "email",
+        subject="Your NHS login will close in ((days_left)) days",
+        body=(
+            "You have not used your NHS login for almost 2 years. We close NHS logins that "
+            "are not used for 2 years, to keep your information safe.\n\n"
+            "Your NHS login will close on ((closing_on)). To keep it, sign in before then at "
+            "((sign_in_url))\n\n"
+            "If you do nothing, your login will close. Services you used keep the information "
+            "you shared with them, and you can create a new NHS login at any time."
+        ),
+    )
+)
+LOGIN_CLOSED_UNUSED = register(
+    Message(
+        "accounts.login_closed_unused",
+        "email",
+        subject="Your NHS login has been closed",
+        body=(
+            "We closed your NHS login because it was not used for 2 years. You can no longer "
+            "use it to sign in to health and care services.\n\n"
+            "Services you used keep the information you shared with them.\n\n"
+            "You can create a new NHS login at any time at ((create_url))"
+        ),
+    )
+)
+# The support desk (issue 17, accounts.services.support).
+LOGIN_SUSPENDED = register(
+    Message(
+        "accounts.login_suspended",
+        "email",
+        subject="Your NHS login has been suspended",
+        body=(
+            "Our support team has suspended your NHS login. You cannot use it to sign in to "
+            "health and care services until it is reinstated, and you have been signed out "
+            "of the services you used.\n\n"
+            "If you did not expect this, contact the NHS login support team."
+        ),
+    )
+)
+LOGIN_REINSTATED = register(
+    Message(
+        "accounts.login_reinstated",
+        "email",
+        subject="You can use your NHS login again",
+        body=(
+            "Our support team has reinstated your NHS login. You can sign in again at "
+            "((sign_in_url))"
+        ),
+    )
+)
+NEW_PASSWORD_REQUIRED = register(
+    Message(
+        "accounts.new_password_required",
+        "email",
+        subject="Choose a new password for your NHS login",
+        body=(
+            "Our support team has asked you to choose a new password for your NHS login. "
+            "You have been signed out. When you next sign in at ((sign_in_url)) we will ask "
+            "you to choose a new password before you continue."
+        ),
+    )
+)
+PROVE_AGAIN = register(
+    Message(
+        "accounts.prove_again",
+        "email",
+        subject="You need to prove who you are again",
+        body=(
+            "Our support team has asked you to prove who you are again. Until you do, "
+            "services that need you to have proved who you are will ask you to do it first.\n\n"
+            "You can start at ((start_url))"
+        ),
+    )
+)

@@ -1,12 +1,36 @@
-"""Saying why a form was not saved when its sender is no longer signed in."""
+"""Middleware about signing in: a new password the support desk asked for, and saying why a
+form was not saved when its sender is no longer signed in."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 
 SIGNED_OUT = "You were signed out, so what you sent was not saved. Sign in to continue."
+
+
+class PasswordChangeRequiredMiddleware:
+    """A patient whom the support desk asked to choose a new password
+    (``User.password_change_required``) is sent to the change password page from every page
+    until they have, except signing out. A connected service's sign-in goes on afterwards:
+    the page it asked for is kept as ``next``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.password_change_required and not user.is_staff:
+            allowed = (reverse("accounts:change_password"), reverse("accounts:sign_out"))
+            if request.path not in allowed:
+                flash.warning(
+                    request,
+                    "Our support team has asked you to choose a new password before you continue",
+                )
+                return redirect("accounts:change_password")
+        return self.get_response(request)
 
 
 class SignedOutFormMiddleware:

@@ -76,6 +76,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set by support (``accounts.services.support``): the next sign-in must choose a new
+    # password before anything else (``accounts.middleware.PasswordChangeRequiredMiddleware``).
+    password_change_required = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -480,6 +483,9 @@ class SupportCase(models.Model):
 
     class Kind(models.TextChoices):
         PROOFING_DISPUTED = "proofing_disputed", "Proofing disputed"
+        # Support marked the login as a victim of identity fraud (identity repair): while
+        # open, as for a dispute, no P9 is fast-tracked for it; a person decides every one.
+        IDENTITY_FRAUD = "identity_fraud", "Identity fraud victim"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -502,3 +508,15 @@ class SupportCase(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_status_display().lower()})"
+
+
+class PatientLogin(User):
+    """A patient's NHS login as the support desk sees it in admin (``accounts.support_admin``):
+    found by email address, phone number or NHS number, acted on with a reason."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "patient login"
+        verbose_name_plural = "patient logins"
+        default_permissions = ()
+        permissions = [("look_after_logins", "Can find and look after patients' NHS logins")]

@@ -20,9 +20,11 @@ is signed in as (indexed), so a login's sessions can be ended without reading th
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_USER_KEY
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache import caches
 from django.db import IntegrityError, connections, router, transaction
 from django.utils.crypto import get_random_string
 
@@ -154,8 +156,9 @@ def end_sessions(sessions) -> int:
     keys = list(sessions.values_list("session_key", flat=True))
     if not keys:
         return 0
-    model = SessionStore.get_model_class()
-    store = SessionStore()
-    store._cache.delete_many([store.cache_key_prefix + key for key in keys])  # first: as delete
-    model.objects.filter(session_key__in=keys)._raw_delete(router.db_for_write(model))
+    # The cached copies first, as SessionStore.delete does.
+    caches[settings.SESSION_CACHE_ALIAS].delete_many(
+        [SessionStore.cache_key_prefix + key for key in keys]
+    )
+    SessionStore.get_model_class().objects.filter(session_key__in=keys).delete()
     return len(keys)

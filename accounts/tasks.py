@@ -15,3 +15,16 @@ def end_sessions_of_deleted_login(user_id: int) -> int:
     from accounts.services.data_rights import end_sessions_of
 
     return end_sessions_of(user_id)
+
+
+@shared_task(acks_late=True)
+def apply_inactivity_rules() -> dict:
+    """Daily: warn and close logins unused for 2 years, forget browsers unused for 6 months
+    (accounts.services.inactivity). Safe to run twice: nothing is sent or closed twice."""
+    from accounts.services import inactivity
+
+    return {
+        "warned": inactivity.warn_logins_closing(),
+        "closed": inactivity.close_unused_logins(),
+        "browsers_forgotten": inactivity.forget_unused_browsers(),
+    }

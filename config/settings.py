@@ -92,7 +92,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A form sent after signing out in another tab: the sign-in page says it was not saved.
     "accounts.middleware.SignedOutFormMiddleware",
+    # The support desk asked for a new password: nothing else until it is chosen.
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # DEBUG on: our 404 page, not Django's technical one that lists every route.
+    "core.middleware.DesignedNotFoundMiddleware",
     # Last, so its process_exception is the first to see a view's exception: Redis down
     # answers the styled 503 page (docs/adr/0019-when-redis-is-down.md).
     "core.middleware.SharedStoreDownMiddleware",
@@ -295,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connected_services.tasks.queue_stalled_logout_notices",
         "schedule": timedelta(minutes=1),
     },
+    # And a security event (issue 17).
+    "connected-services-queue-stalled-security-events": {
+        "task": "connected_services.tasks.queue_stalled_security_events",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # django-otp
@@ -488,6 +497,19 @@ CELERY_BEAT_SCHEDULE |= {
 # accounts (issue 2): daily clean-up of old security codes and dead remembered browsers.
 CELERY_BEAT_SCHEDULE["accounts-delete-stale-records"] = {
     "task": "accounts.tasks.delete_stale_account_records",
+    "schedule": timedelta(days=1),
+}
+
+# Inactivity (issue 17; NHS login's published rules; accounts.services.inactivity): a login not
+# used for 2 years closes, after emails 60 and 7 days before; a remembered browser not used
+# for 6 months is forgotten. Daily.
+LOGIN_CLOSED_AFTER_UNUSED = timedelta(days=env.integer("LOGIN_CLOSED_AFTER_UNUSED_DAYS", 730))
+LOGIN_CLOSING_WARNINGS = (60, 7)  # days before closing
+REMEMBERED_BROWSER_FORGOTTEN_AFTER_UNUSED = timedelta(
+    days=env.integer("REMEMBERED_BROWSER_FORGOTTEN_AFTER_UNUSED_DAYS", 183)
+)
+CELERY_BEAT_SCHEDULE["accounts-inactivity"] = {
+    "task": "accounts.tasks.apply_inactivity_rules",
     "schedule": timedelta(days=1),
 }
 

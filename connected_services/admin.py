@@ -13,6 +13,7 @@ from connected_services.models import (
     IDToken,
     LogoutNotice,
     RefreshToken,
+    SecurityEvent,
     Service,
     SigningKey,
 )
@@ -36,6 +37,10 @@ class ServiceForm(forms.ModelForm):
         help_text="Where patients start",
     )  # fmt: skip
     backchannel_logout_uri = forms.URLField(required=False, assume_scheme="https")
+    security_event_uri = forms.URLField(
+        label="Security event push address", required=False, assume_scheme="https",
+        help_text="Where account and proofing changes are pushed (RFC 8935); empty: none",
+    )  # fmt: skip
 
     nations = forms.MultipleChoiceField(
         choices=Nation.choices,
@@ -51,7 +56,7 @@ class ServiceForm(forms.ModelForm):
             "client_id", "client_type", "authorization_grant_type", "redirect_uris",
             "post_logout_redirect_uris", "public_key_pem", "jwks", "allowed_vectors",
             "allowed_scopes", "allow_gp_integration_credentials", "id_token_signing_alg",
-            "backchannel_logout_uri",
+            "backchannel_logout_uri", "security_event_uri",
         )  # fmt: skip
         widgets = {
             "redirect_uris": forms.Textarea(attrs={"rows": 3}),
@@ -102,6 +107,7 @@ class ServiceAdmin(admin.ModelAdmin):
                     "allow_gp_integration_credentials",
                     "id_token_signing_alg",
                     "backchannel_logout_uri",
+                    "security_event_uri",
                 )
             },
         ),
@@ -156,3 +162,19 @@ class SigningKeyAdmin(admin.ModelAdmin):
 class LogoutNoticeAdmin(admin.ModelAdmin):
     list_display = ("service", "reason", "created_at", "sent_at", "attempts", "last_status")
     readonly_fields = [f.name for f in LogoutNotice._meta.fields]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The delivery log of security events: what was pushed to which service, and how it went
+    (read only: the rows are written by the service and its workers)."""
+
+    list_display = ("service", "event_type", "created_at", "sent_at", "attempts", "last_status")
+    list_filter = ("event_type", "service")
+    readonly_fields = [f.name for f in SecurityEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -5,12 +5,12 @@ import uuid
 
 import httpx
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwt
 
 from connected_services.models import LogoutNotice
 from connected_services.oidc import keys
+from core import delivery
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
@@ -19,13 +19,21 @@ class DeliveryFailed(Exception):
     """The service did not accept the logout token; the task retries."""
 
 
+def signed_token(typ: str, claims: dict) -> str:
+    """``claims`` signed with the provider's current key (RS512), header type ``typ``: the
+    tokens the provider sends on its own (logout tokens, security event tokens)."""
+    key = keys.signing_key()
+    token = jwt.JWT(header={"typ": typ, "alg": "RS512", "kid": key["kid"]}, claims=claims)
+    token.make_signed_token(key)
+    return token.serialize()
+
+
 def logout_token(notice: LogoutNotice) -> str:
     """The signed logout token (typ logout+jwt) for a notice."""
     now = int(time.time())
-    key = keys.signing_key()
-    token = jwt.JWT(
-        header={"typ": "logout+jwt", "alg": "RS512", "kid": key["kid"]},
-        claims={
+    return signed_token(
+        "logout+jwt",
+        {
             "iss": settings.OIDC_ISSUER,
             "aud": notice.service.client_id,
             "sub": str(notice.sub),
@@ -35,23 +43,21 @@ def logout_token(notice: LogoutNotice) -> str:
             "events": {EVENT: {}},
         },
     )
-    token.make_signed_token(key)
-    return token.serialize()
 
 
-def deliver(notice_id: str, *, client: httpx.Client | None = None) -> bool:
-    """Post the logout token for a notice once. True if delivered (now or before)."""
-    with transaction.atomic():
-        notice = (
-            LogoutNotice.objects.select_for_update()
-            .select_related("service")
-            .filter(pk=notice_id)
-            .first()
-        )
-        if notice is None or notice.sent_at is not None:
-            return notice is not None
-        notice.attempts += 1
-        notice.save(update_fields=["attempts"])
+def deliver(notice_id: str, *, claimant: str, client: httpx.Client | None = None) -> bool:
+    """Post the logout token for a notice once, as task ``claimant``. True if delivered (now or
+    before); False if another task is trying it now (``core.delivery.claim``); DeliveryFailed
+    if the service did not accept it."""
+    if LogoutNotice.objects.filter(pk=notice_id, sent_at__isnull=False).exists():
+        return True
+    notice = delivery.claim(
+        LogoutNotice.objects.filter(sent_at__isnull=True).select_related("service"),
+        notice_id,
+        claimant,
+    )
+    if notice is None:
+        return False
     try:
         with client or httpx.Client(timeout=settings.OIDC_BACKCHANNEL_LOGOUT_TIMEOUT) as http:
             response = http.post(

@@ -73,5 +73,4 @@ def seed() -> list[str]:
         )
     return [
         f"Demo connected service: http://127.0.0.1:{port}/ (press 'Continue to NHS login')",
-        "Services catalogue: /services/",
     ]

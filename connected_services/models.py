@@ -24,6 +24,7 @@ from oauth2_provider.models import (
 )
 
 from core.crypto import EncryptedTextField
+from core.delivery import Claimable
 from verification.models import Nation
 
 MAX_REDIRECT_URIS = 10
@@ -142,6 +143,13 @@ class Service(AbstractApplication):
         max_length=5, choices=SigningAlgorithm.choices, default=SigningAlgorithm.RS512
     )
     backchannel_logout_uri = models.URLField(blank=True)
+    # Opt-in to security event tokens (OpenID Shared Signals, RISC and CAEP; RFC 8417 tokens
+    # pushed per RFC 8935): empty, none are sent.
+    security_event_uri = models.URLField(
+        "Security event push address",
+        blank=True,
+        help_text="Where account and proofing changes are pushed (RFC 8935); empty: none",
+    )
 
     objects = ServiceManager()
 
@@ -338,7 +346,7 @@ class SigningKey(models.Model):
         return f"Signing key {self.kid}"
 
 
-class LogoutNotice(models.Model):
+class LogoutNotice(Claimable):
     """A back-channel logout token to deliver to a service (OpenID Connect Back-Channel
     Logout 1.0). The Celery task carries only this row's id."""
 
@@ -356,8 +364,31 @@ class LogoutNotice(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     last_status = models.CharField(max_length=40, blank=True)
 
     def __str__(self):
         return f"Logout notice {self.pk}"
+
+
+class SecurityEvent(Claimable):
+    """A security event token (RFC 8417) to push to a service that asked for them (RFC 8935):
+    an account disabled, enabled or purged, a credential changed, the level of proof changed,
+    or account recovery started. The Celery task carries only this row's id; its id is the
+    token's ``jti``, the same on every retry, so the service can drop a repeat."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE)
+    sub = models.UUIDField()
+    event_type = models.CharField(max_length=120)
+    # The event's attributes as the token carries them: levels, kinds of change; never
+    # personal data.
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Security event {self.pk}"

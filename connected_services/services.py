@@ -7,16 +7,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from connected_services import events
+from connected_services import events, security_events
 from connected_services.models import (
     AccessToken,
     Consent,
     Grant,
     LogoutNotice,
     RefreshToken,
+    SecurityEvent,
     Service,
 )
-from connected_services.tasks import send_backchannel_logout
+from connected_services.tasks import send_backchannel_logout, send_security_event
 from core import audit
 from core.queueing import queue_after_commit
 
@@ -89,6 +90,13 @@ def sign_out_of_every_service(user: User, reason: str) -> list[LogoutNotice]:
     every token and unused authorization code is revoked, so nothing issued before can be
     used or refreshed. Consents stay (they are the patient's choices). Returns the notices."""
     notices = queue_backchannel_logout(user, reason, list(services_used_by(user)))
+    revoke_every_token(user)
+    return notices
+
+
+def revoke_every_token(user: User) -> None:
+    """Revoke every token any service holds for this patient and every unused authorization
+    code, so nothing issued before can be used or refreshed."""
     live_refresh = RefreshToken.objects.filter(user=user, revoked__isnull=True)
     holding = Service.objects.filter(
         Q(pk__in=live_refresh.values("application_id"))
@@ -97,7 +105,6 @@ def sign_out_of_every_service(user: User, reason: str) -> list[LogoutNotice]:
     for service in holding:
         revoke_tokens(user, service)
     Grant.objects.filter(user=user).delete()
-    return notices
 
 
 def services_signed_in_to(user: User):
@@ -109,16 +116,39 @@ def services_signed_in_to(user: User):
 
 
 def services_used_by(user: User):
-    """Services with a back-channel logout URI that hold live tokens for this patient or
-    that the patient still shares information with: the ones to tell when the login goes
-    (a service may keep its own session after its tokens have expired)."""
+    """Services that hold live tokens for this patient or that the patient still shares
+    information with: the ones to tell when the login changes or goes (a service may keep its
+    own session after its tokens have expired)."""
     with_tokens = RefreshToken.objects.filter(user=user, revoked__isnull=True).values(
         "application_id"
     )
     sharing = Consent.objects.filter(user=user, withdrawn_at__isnull=True).values("service_id")
-    return Service.objects.filter(Q(pk__in=with_tokens) | Q(pk__in=sharing)).exclude(
-        backchannel_logout_uri=""
-    )
+    return Service.objects.filter(Q(pk__in=with_tokens) | Q(pk__in=sharing))
+
+
+def queue_security_events(
+    user: User, event_type: str, services=None, **attributes
+) -> list[SecurityEvent]:
+    """Write a security event (``connected_services.security_events``) for each service this
+    patient used that asked for them, and queue each after the commit. ``services`` defaults
+    to ``services_used_by(user)``; a deletion reads them first, before the cascade.
+    ``attributes`` are the event's own (levels, kinds of change; never personal data)."""
+    if event_type not in security_events.EVENT_TYPES:
+        raise ValueError(f"unknown security event type {event_type!r}")
+    if services is None:
+        services = services_used_by(user)
+    created = [
+        SecurityEvent.objects.create(
+            service=service, sub=user.sub, event_type=event_type, attributes=attributes
+        )
+        for service in services
+        if service.security_event_uri
+    ]
+    for event in created:
+        # As for logout notices: a broker that is down is logged, and the stored row is
+        # queued again by queue_stalled_security_events.
+        queue_after_commit(send_security_event, str(event.pk))
+    return created
 
 
 def queue_backchannel_logout(user: User, reason: str, services=None) -> list[LogoutNotice]:

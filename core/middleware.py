@@ -7,6 +7,7 @@ import redis.exceptions
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.http import Http404
 from django.urls import Resolver404, resolve
 
 logger = logging.getLogger(__name__)
@@ -198,3 +199,37 @@ class SharedStoreDownMiddleware:
         from core.views import service_unavailable
 
         return service_unavailable(request)
+
+
+class DesignedNotFoundMiddleware:
+    """With ``DEBUG`` on, the designed "Page not found" page, as in production.
+
+    Django answers a 404 with its technical page whenever ``DEBUG`` is on, whatever
+    ``handler404`` says, and that page lists every route of the service. Django has no setting
+    for it, so this catches what would reach it: an ``Http404`` a view raises
+    (``process_exception``), and an address no route matches (a 404 for a request that was
+    never resolved). A 404 a view returns on purpose (the fake PDS's FHIR answer) is left
+    alone. Placed after ``CommonMiddleware``, which still redirects ``/outbox`` to
+    ``/outbox/`` when only the slash is missing. With ``DEBUG`` off it does nothing: Django
+    uses ``handler404``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            return self._page_not_found(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return self._page_not_found(request)
+        return None
+
+    @staticmethod
+    def _page_not_found(request):
+        from core.views import page_not_found
+
+        return page_not_found(request)

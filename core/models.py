@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from core.crypto import EncryptedTextField
+from core.delivery import Claimable
 
 
 class AuditEvent(models.Model):
@@ -43,7 +44,7 @@ class AuditEvent(models.Model):
         return f"{self.event} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
-class Notification(models.Model):
+class Notification(Claimable):
     """One email, text message or voice call, kept until it is delivered.
 
     Written in the same transaction as the change that needs it, then delivered by a Celery
@@ -76,7 +77,6 @@ class Notification(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     gateway = models.CharField(max_length=16, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     delivered_at = models.DateTimeField(null=True, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
 

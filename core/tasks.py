@@ -1,42 +1,33 @@
 import json
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
+from core import delivery
 from core.models import Notification
 from core.notifications.gateways import DeliveryError, PermanentDeliveryError, gateway
 from core.notifications.messages import MESSAGES
-from core.queueing import queue_after_commit
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(DeliveryError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+# A notification is tried at most this often (the first attempt and eight retries).
+MAX_ATTEMPTS = 9
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS - 1)
 def deliver_notification(self, notification_id: str) -> None:
     """Deliver one stored notification, once. Idempotent: a delivered one is left alone, and
-    so is one another task has started (its attempts are more than this task's retries)."""
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.status != Notification.Status.QUEUED:
-            return
-        if notification.attempts > self.request.retries:
-            # A second task for the same notification: the sweeper queued it again while the
-            # first waited in a long queue, or two nodes both ran beat. The first has it; a
-            # patient must not get the same code twice.
-            return
-        notification.attempts += 1
-        notification.save(update_fields=["attempts"])
-
+    so is one another task is trying (``core.delivery.claim``); a gateway that cannot take it
+    now is tried again with back-off, and one that never will marks it failed."""
+    notification = delivery.claim(
+        Notification.objects.filter(status=Notification.Status.QUEUED),
+        notification_id,
+        self.request.id,
+    )
+    if notification is None:
+        return
     chosen = gateway()
     if notification.template not in MESSAGES:
         logger.error("notification %s has an unknown template", notification_id)
@@ -48,6 +39,14 @@ def deliver_notification(self, notification_id: str) -> None:
             notification.recipient,
             json.loads(notification.personalisation),
         )
+    except DeliveryError as error:
+        # Raises Retry (the task runs again after a back-off) until the attempts are used up.
+        delivery.retry_later(self, notification, error, max_attempts=MAX_ATTEMPTS)
+        logger.warning("notification %s failed after %d attempts", notification_id, MAX_ATTEMPTS)
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.FAILED, gateway=chosen.name
+        )
+        return
     except PermanentDeliveryError as error:
         logger.warning("notification %s failed: %s", notification_id, error)
         Notification.objects.filter(pk=notification_id).update(
@@ -62,28 +61,13 @@ def deliver_notification(self, notification_id: str) -> None:
     )
 
 
-# A notification whose task never reached a worker (Redis was unreachable when its
-# transaction committed) still has no attempts after this long: queue it again. Long enough
-# that a busy queue is not doubled, short enough that a security code is still worth sending.
-STALLED_AFTER = timedelta(minutes=2)
-GIVE_UP_AFTER = timedelta(days=1)
-
-
 @shared_task(ignore_result=True)
 def queue_stalled_notifications() -> int:
-    """Queue the delivery of notifications that were stored but never picked up. Returns how
-    many were queued again (ids only are logged)."""
-    now = timezone.now()
-    stalled = list(
-        Notification.objects.filter(
-            status=Notification.Status.QUEUED,
-            attempts=0,
-            created_at__lt=now - STALLED_AFTER,
-            created_at__gte=now - GIVE_UP_AFTER,
-        ).values_list("pk", flat=True)[:1000]
+    """Queue again the notifications no task holds: stored but never picked up (Redis was
+    unreachable when their transaction committed), or taken by a worker that died mid-delivery
+    or while waiting to retry (``core.delivery``). Returns how many."""
+    return delivery.queue_stalled(
+        Notification.objects.filter(status=Notification.Status.QUEUED),
+        deliver_notification,
+        max_attempts=MAX_ATTEMPTS,
     )
-    for pk in stalled:
-        queue_after_commit(deliver_notification, str(pk))
-    if stalled:
-        logger.warning("queued %d stalled notifications again", len(stalled))
-    return len(stalled)

@@ -32,7 +32,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if not settings.DEBUG:
         raise Http404
     sent = []
-    for notification in Notification.objects.all()[:50]:
+    # Each with the login it belongs to: a text message shows only a phone number.
+    for notification in Notification.objects.select_related("user")[:50]:
         subject, body = rendered(notification)
         sent.append({"notification": notification, "subject": subject, "body": body})
     return render(request, "core/outbox.jinja", {"sent": sent})

@@ -20,6 +20,7 @@ from verification.models import Identity, Practice, PracticeStaff, RegisteredPat
 PASSWORD = "demo password 1234"
 ODS_CODE = "Y90001"
 STAFF_EMAIL = "gp.staff@example.com"
+STAFF_NAME = "Sam Patel (demo receptionist)"
 BACKUP_CODES = ["11111111", "22222222", "33333333", "44444444", "55555555"]
 
 # Synthetic patients (valid NHS numbers in a test range). kind: how the journey starts.
@@ -79,7 +80,9 @@ def seed() -> list[str]:
     staff = User.objects.filter(email=STAFF_EMAIL).first()
     if staff is None:
         staff = User.objects.create_user(STAFF_EMAIL, PASSWORD, is_staff=True)
-    PracticeStaff.objects.get_or_create(user=staff, defaults={"practice": practice})
+    PracticeStaff.objects.update_or_create(
+        user=staff, defaults={"practice": practice, "name": STAFF_NAME}
+    )
     for code in BACKUP_CODES:  # a used code is deleted; put the demo ones back (kept hashed)
         add_backup_code(staff, code)
 

@@ -3,8 +3,10 @@ fails (the route that also finds the NHS record, ADR 0043) and an identity check
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ProofingLevel, User
@@ -95,5 +97,6 @@ def seed() -> list[str]:
         "    Priya Shah, born 3 8 1992, postcode LS1 4AP, and a UK driving licence (no MRZ, so",
         "    those details are traced; a passport's MRZ names are traced instead). The checker",
         "    sees her NHS record and can approve.",
-        f"  Identity checker: {CHECKER_EMAIL} / {PASSWORD}, then /prove-who-you-are/id-checks/",
+        f"  Identity checker: {CHECKER_EMAIL} / {PASSWORD}, then {settings.SITE_URL}"
+        f"{reverse('verification:review_queue')}",
     ]

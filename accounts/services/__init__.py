@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from accounts import events
+from accounts import events, signals
 from accounts.models import ProofingLevel, SupportCase, User
 from core import audit
 
@@ -36,6 +36,8 @@ def set_proofing_level(user: User, level: str, *, route: str, request=None, acto
         level=level,
         route=route,
     )
+    if level != previous:
+        signals.proofing_level_changed.send(User, user=user, previous=previous, level=level)
     if level == ProofingLevel.P9 and previous != ProofingLevel.P9:
         from accounts.services.proofing_notice import send_notice
 
@@ -48,6 +50,6 @@ def proofing_hold(user) -> bool:
     fast track must ask; a person may still decide). ``user`` may be any object with ``pk``."""
     return SupportCase.objects.filter(
         user_id=user.pk,
-        kind=SupportCase.Kind.PROOFING_DISPUTED,
+        kind__in=[SupportCase.Kind.PROOFING_DISPUTED, SupportCase.Kind.IDENTITY_FRAUD],
         status=SupportCase.Status.OPEN,
     ).exists()

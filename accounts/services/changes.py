@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts import events, messages
+from accounts import events, messages, signals
 from accounts.models import EmailCode, User
 from accounts.services.browsers import forget_browsers, other_sessions
 from accounts.services.codes import send_email_code
@@ -76,11 +76,13 @@ def change_password(request, user: User, new_password: str) -> None:
     """Set a new password (the form has checked the current one); stay signed in here, and
     only here: other browsers are signed out and remembered browsers forgotten."""
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.password_change_required = False
+    user.save(update_fields=["password", "password_change_required"])
     update_session_auth_hash(request, user)
     ended = _forget_every_browser(request, user)
     _tell_the_patient(user)
     audit.record(events.PASSWORD_CHANGED, request=request, user=user, **ended)
+    signals.password_changed.send(User, user=user, reset=False)
 
 
 @transaction.atomic
@@ -112,6 +114,7 @@ def request_password_reset(request, email: str) -> None:
         user=user,
     )
     audit.record(events.PASSWORD_RESET_REQUESTED, request=request, user=user)
+    signals.recovery_started.send(User, user=user)
 
 
 @transaction.atomic
@@ -120,10 +123,12 @@ def reset_password(request, user: User, new_password: str) -> None:
     next sign-in anywhere needs a security code, and every browser signed in as this login
     is signed out (this one too: the patient signs in with the new password next)."""
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.password_change_required = False
+    user.save(update_fields=["password", "password_change_required"])
     ended = _forget_every_browser(request, user)
     if request.user.is_authenticated and request.user.pk == user.pk:
         logout(request)  # a new session, with the old one's row deleted
         ended["sessions_ended"] += 1
     _tell_the_patient(user)
     audit.record(events.PASSWORD_RESET, request=request, user=user, **ended)
+    signals.password_changed.send(User, user=user, reset=True)

@@ -242,19 +242,31 @@ def download(request, user: User) -> tuple[str, bytes]:
 
 @transaction.atomic
 def delete_login(request, user: User) -> None:
-    """Delete a patient's NHS login and what we keep about them, in one transaction.
+    """Delete a patient's NHS login at their request, and sign this browser out
+    (``erase_login`` says what goes and what stays)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff:
+        raise StaffLoginError
+    request.session.flush()  # not logout(): its signal would tell services twice
+    request.user = AnonymousUser()
+    erase_login(user, by="patient", message=messages.LOGIN_DELETED)
+
+
+def erase_login(user: User, *, by: str, message) -> None:
+    """Delete an NHS login and what we keep about them, in the caller's transaction.
 
     - ID check photos and videos go from the storage as well as their rows;
     - the audit events of how their identity was proved and decided stay, unlinked from the
       login and tagged with one random reference; every other event about them goes; an
-      ``account.deleted`` event with no personal data is written (ADR 0014);
+      ``account.deleted`` event with no personal data is written (ADR 0014), saying ``by``
+      whom (the patient, or "inactivity");
     - connected services are sent a back-channel logout by the ``pre_delete`` receiver
       (``connected_services.signals``), tokens and grants go with the login;
-    - this browser is signed out now; the patient's other sessions stop working at once (no
-      login to load) and are removed after the commit by ``end_sessions_of_deleted_login``;
-    - an email to the address that was on the login, not linked to it, so it survives.
+    - the patient's sessions stop working at once (no login to load) and are removed after
+      the commit by ``end_sessions_of_deleted_login``;
+    - ``message``, an email to the address that was on the login, not linked to it, so it
+      survives.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_staff:
         raise StaffLoginError
     now = timezone.now()
@@ -276,23 +288,19 @@ def delete_login(request, user: User) -> None:
     AuditEvent.objects.filter(Q(user=user) | Q(actor=user, user__isnull=True)).delete()
     audit.record(
         events.LOGIN_DELETED,
-        by="patient",
+        by=by,
         level=user.proofing_level,
         kept_events=kept_count,
         deleted_login=reference,
     )
     notifications.send(
-        messages.LOGIN_DELETED.name,
+        message.name,
         user.email,
         {"create_url": absolute_url("accounts:create")},
         user=None,  # a notification linked to the login would be deleted with it
     )
-
     user_id = user.pk
-    request.session.flush()  # not logout(): its signal would tell services twice
-    request.user = AnonymousUser()
     user.delete()
-
     # A broker that is down is logged: the login is gone whatever happens to the queue, and
     # its sessions cannot be used.
     queue_after_commit(end_sessions_of_deleted_login, user_id)

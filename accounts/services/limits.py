@@ -154,6 +154,14 @@ def clear_sign_in_failures(email: str, lock: Lock | None = None) -> None:
     account_failures().reset(account_key(email))
 
 
+def unlock_sign_in(email: str) -> None:
+    """End a sign-in lockout for this email address now, and forget its wrong tries (the
+    support desk; ``accounts.services.support.unlock``)."""
+    account = account_key(email)
+    _lock("account").reset(account)
+    account_failures().reset(account)
+
+
 def _absolute(view_name: str) -> str:
     from django.urls import reverse
 

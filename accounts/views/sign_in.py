@@ -3,8 +3,6 @@
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import logout
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import events
 from accounts.authentication import DEVICE, FORCE_CODE_SESSION_KEY, SHARED_KEY, asked_for
-from accounts.forms import SignInCodeForm, SignInForm
+from accounts.forms import LockedSignInForm, SignInCodeForm, SignInForm
 from accounts.models import RememberedBrowser, User
 from accounts.services import authenticator_app, limits, pending
 from accounts.services import sign_in as service
@@ -154,11 +152,7 @@ def signed_in_response(request, noted: dict, remember: bool, step: pending.Step)
 
 def locked_page(request, noted: dict, step: pending.Step) -> HttpResponse:
     """The sign-in page saying sign in is locked; the pending sign-in is over."""
-    form = SignInForm()
-    form._errors = ErrorDict()  # an unbound form showing only the lock message
-    form._errors[NON_FIELD_ERRORS] = form.error_class(
-        [_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60)]
-    )
+    form = LockedSignInForm(_locked_message(settings.SIGN_IN_LOCKOUT_PERIOD.seconds // 60))
     response = page(
         request,
         "accounts/sign_in.jinja",

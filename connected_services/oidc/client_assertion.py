@@ -10,8 +10,7 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 
 from connected_services.models import Service
 from connected_services.oidc import jose, statements
@@ -87,12 +86,6 @@ def verify(token: str, *, client_id: str | None = None, find_service=None) -> Se
 
 def _first_use(key: str, ttl: int) -> bool:
     """Remember ``key`` for ``ttl`` seconds in the cache every worker shares; False if it
-    was already there. ``cache.add(key, 1, timeout=ttl)``; on Redis it is the same
-    ``SET key 1 EX ttl NX`` (same key, same value) sent straight on the client the cache
-    pools, which spares Django's and redis-py's per-call argument handling."""
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if not isinstance(backend, RedisCache):
-        return backend.add(key, 1, timeout=ttl)
-    full_key = backend.make_key(key)
-    client = backend._cache.get_client(full_key, write=True)
-    return bool(client.execute_command("SET", full_key, 1, "EX", ttl, "NX"))
+    was already there (on Redis one ``SET key 1 EX ttl NX``, so two workers given the same
+    assertion at once cannot both see it first)."""
+    return cache.add(key, 1, timeout=ttl)

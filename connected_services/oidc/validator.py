@@ -139,12 +139,11 @@ class NHSLoginValidator(OAuth2Validator):
 
     # -- codes ------------------------------------------------------------------------------
 
-    def _create_authorization_code(self, request, code, expires=None):
-        grant = super()._create_authorization_code(request, code, expires)
-        grant.vot = request.vot
-        grant.auth_time = request.auth_time
-        grant.save(update_fields=["vot", "auth_time"])
-        return grant
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """Store the code as django-oauth-toolkit does, with the vector of trust and the time of
+        the sign-in it was issued for (the ID token's ``vot`` and ``auth_time``)."""
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        Grant.objects.filter(code=code["code"]).update(vot=request.vot, auth_time=request.auth_time)
 
     def _grant(self, code, request, client=None):
         """The grant for a code, loaded once per token request (oauthlib asks several times)."""
@@ -192,13 +191,6 @@ class NHSLoginValidator(OAuth2Validator):
         if not code_challenge_method_s256(request.code_verifier, grant.code_challenge):
             raise _invalid_grant(request, "code_verifier does not match the code_challenge")
         return method
-
-    def _check_and_set_request_resource(self, request):
-        grant = getattr(request, "grant_instance", None)
-        nothing_to_check = grant is not None and not request.resource and not grant.resource
-        if request.grant_type == "authorization_code" and nothing_to_check:
-            return  # spares DOT's second look-up of the grant
-        super()._check_and_set_request_resource(request)
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         grant = self._grant(code, request, client)

@@ -2,14 +2,17 @@
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.jose import JsonWebKey, jwt
+from django.utils import timezone
 
 from connected_services import backchannel
+from connected_services import tasks as service_tasks
 from connected_services.models import LogoutNotice, Service
 from tests.connected_services.relying_party import REDIRECT_URI
 from tests.fixtures.worker import wait_for
@@ -98,10 +101,12 @@ def test_delivery_is_retried_until_the_service_answers_and_sent_once(
     notice = LogoutNotice.objects.create(service=service, sub=patient.sub, reason="suspended")
     receiver.status = 500
     with pytest.raises(backchannel.DeliveryFailed):
-        backchannel.deliver(str(notice.pk))
+        backchannel.deliver(str(notice.pk), claimant="task-1")
     receiver.status = 204
-    assert backchannel.deliver(str(notice.pk)) is True
-    assert backchannel.deliver(str(notice.pk)) is True  # already sent: not posted again
+    # Another task (the sweeper's) leaves it to the first, whose claim has not run out.
+    assert backchannel.deliver(str(notice.pk), claimant="task-2") is False
+    assert backchannel.deliver(str(notice.pk), claimant="task-1") is True  # its retry
+    assert backchannel.deliver(str(notice.pk), claimant="task-2") is True  # sent: not again
     assert len(receiver.tokens) == 2
     notice.refresh_from_db()
     assert notice.attempts == 2 and notice.sent_at is not None
@@ -236,3 +241,27 @@ def test_a_public_client_signs_in_with_pkce_and_no_secret(issuer, patient, rp_ke
             },
         )
         assert missing_verifier.status_code == 400
+
+
+def test_a_logout_notice_a_killed_worker_held_is_posted_once_its_claim_runs_out(
+    rp, service, patient, receiver, django_capture_on_commit_callbacks
+):
+    Service.objects.filter(pk=service.pk).update(backchannel_logout_uri=receiver.url)
+    notice = LogoutNotice.objects.create(
+        service=service,
+        sub=patient.sub,
+        reason="signed_out",
+        attempts=1,
+        claimed_by="a-worker-that-was-killed",
+        claimed_until=timezone.now() + timedelta(seconds=90),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert service_tasks.queue_stalled_logout_notices() == 0
+    assert receiver.tokens == []
+    LogoutNotice.objects.filter(pk=notice.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert service_tasks.queue_stalled_logout_notices() == 1
+    notice.refresh_from_db()
+    assert notice.sent_at is not None and len(receiver.tokens) == 1

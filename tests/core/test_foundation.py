@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from core.models import Notification
 from core.notifications import send
@@ -78,12 +81,17 @@ def test_a_notification_queued_again_while_its_first_task_runs_is_sent_once(
     with django_capture_on_commit_callbacks(execute=False):
         notification = send("accounts.email_security_code", "twice@example.com", {"code": "1"})
     # The first task has taken it (its attempt counted) and is still talking to Notify.
-    Notification.objects.filter(pk=notification.pk).update(attempts=1)
-    deliver_notification.apply(args=[str(notification.pk)])  # the duplicate
+    deliver_notification.apply(args=[str(notification.pk)], task_id="first")
+    notification.refresh_from_db()
+    assert notification.status == "delivered"  # (eager here: it finished)
+    Notification.objects.filter(pk=notification.pk).update(
+        status="queued", claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+    deliver_notification.apply(args=[str(notification.pk)], task_id="duplicate")
     notification.refresh_from_db()
     assert notification.status == "queued" and notification.attempts == 1
-    # The first task's own retry (after a failed attempt) still delivers it.
-    deliver_notification.apply(args=[str(notification.pk)], retries=1)
+    # The first task's own retry (its id is kept) still delivers it.
+    deliver_notification.apply(args=[str(notification.pk)], task_id="first", retries=1)
     notification.refresh_from_db()
     assert notification.status == "delivered" and notification.attempts == 2
 

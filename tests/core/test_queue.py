@@ -82,7 +82,9 @@ def test_the_sweeper_queues_again_only_notifications_nobody_picked_up(
     # As if their tasks had been lost (here the test's transaction never commits):
     Notification.objects.update(status="queued", attempts=0)
     Notification.objects.filter(pk__in=[stalled.pk, tried.pk]).update(created_at=long_ago)
-    Notification.objects.filter(pk=tried.pk).update(attempts=1)  # a worker has it: retrying
+    Notification.objects.filter(pk=tried.pk).update(  # a worker has it: retrying
+        attempts=1, claimed_by="a-task", claimed_until=timezone.now() + timedelta(minutes=3)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):  # as in a worker's autocommit
         assert queue_stalled_notifications() == 1

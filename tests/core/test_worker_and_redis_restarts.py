@@ -10,7 +10,7 @@ import redis
 from django.db import connection, transaction
 
 from accounts.messages import SMS_SECURITY_CODE
-from core import rows, tasks
+from core import delivery, rows, tasks
 from core.models import Notification
 from core.notifications import send
 from core.notifications.service import prepare
@@ -49,7 +49,7 @@ def worker_on_own_redis(transactional_db, settings, redis_server, monkeypatch):
         "apply_async",
         lambda args, **options: real_apply_async(args, connection=publishing, **options),
     )
-    monkeypatch.setattr(tasks, "STALLED_AFTER", timedelta(seconds=3))  # 2 minutes: too slow here
+    monkeypatch.setattr(delivery, "STALLED_AFTER", timedelta(seconds=3))  # 2 minutes: too slow here
     app.conf.task_always_eager = False
     worker = Worker(env, queues="default", options=Worker.AS_DEPLOYED)
     worker.log.write_bytes(b"")

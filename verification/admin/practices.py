@@ -27,10 +27,12 @@ from verification.models import (
     RegisteredPatient,
 )
 
-# Details created in this staff session, {id: created (epoch seconds)}: only these show the
-# linkage key (on the "created" page and the letter), and only for this long.
+# Details created in this staff session, {id: {"created": epoch seconds, "shown": [places]}}:
+# only these show the linkage key, once on the "created" page and once on the letter, and only
+# for this long (ADR 0051). Reloading either page does not show it again.
 FRESH_SESSION_KEY = "gp_online_fresh_details"
 FRESH_FOR_SECONDS = 30 * 60
+KEY_SHOWN_ON = ("created", "letter")
 
 
 def staff_practice(request) -> Practice | None:
@@ -40,19 +42,47 @@ def staff_practice(request) -> Practice | None:
     return request._gp_practice
 
 
-def _remember_fresh(request, details) -> None:
-    fresh = {
-        key: created
-        for key, created in request.session.get(FRESH_SESSION_KEY, {}).items()
-        if time.time() - created < FRESH_FOR_SECONDS
+def _fresh_details(request) -> dict:
+    """This session's fresh details, without those past their time."""
+    return {
+        key: fresh
+        for key, fresh in request.session.get(FRESH_SESSION_KEY, {}).items()
+        if isinstance(fresh, dict) and time.time() - fresh["created"] < FRESH_FOR_SECONDS
     }
-    fresh[str(details.pk)] = time.time()
+
+
+def _remember_fresh(request, details) -> None:
+    fresh = _fresh_details(request)
+    fresh[str(details.pk)] = {"created": time.time(), "shown": []}
     request.session[FRESH_SESSION_KEY] = fresh
 
 
-def _is_fresh(request, details) -> bool:
-    created = request.session.get(FRESH_SESSION_KEY, {}).get(str(details.pk))
-    return created is not None and time.time() - created < FRESH_FOR_SECONDS
+def _may_show_key(request, details, place: str) -> bool:
+    """Whether ``place`` ("created" or "letter") may still show this key in this session."""
+    fresh = _fresh_details(request).get(str(details.pk))
+    return fresh is not None and place not in fresh["shown"]
+
+
+def _take_key(request, details, place: str) -> bool:
+    """Show the key at ``place`` this once: True the first time, False ever after."""
+    if not _may_show_key(request, details, place):
+        return False
+    fresh = _fresh_details(request)
+    fresh[str(details.pk)]["shown"].append(place)
+    request.session[FRESH_SESSION_KEY] = fresh
+    return True
+
+
+def staff_name(user) -> str:
+    """Who did it, as colleagues know them: the name on their practice staff record, else
+    their email address (a superuser with no practice). Never the login's opaque id."""
+    if user is None:
+        return "—"
+    try:
+        name = user.practice_membership.name  # joined in by the lists' select_related
+    except PracticeStaff.DoesNotExist:
+        name = ""
+    return name or user.email
 
 
 def _audit_record_change(request, obj, action: str, fields) -> None:
@@ -243,9 +273,9 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
         "status_text",
         "created_at",
         "expires_at",
-        "created_by",
+        "created_by_name",
     ]
-    list_select_related = ["patient__practice", "created_by"]
+    list_select_related = ["patient__practice", "created_by__practice_membership"]
     search_fields = ["account_id"]
     fields = [
         "account_id",
@@ -253,10 +283,10 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
         "ods_code",
         "status_text",
         "created_at",
-        "created_by",
+        "created_by_name",
         "expires_at",
         "revoked_at",
-        "revoked_by",
+        "revoked_by_name",
         "used_at",
         "replaces",
     ]
@@ -270,6 +300,14 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
     @admin.display(description="status")
     def status_text(self, obj):
         return OnlineRegistrationDetails.Status(obj.status).label
+
+    @admin.display(description="created by", ordering="created_by__email")
+    def created_by_name(self, obj):
+        return staff_name(obj.created_by)
+
+    @admin.display(description="revoked by")
+    def revoked_by_name(self, obj):
+        return staff_name(obj.revoked_by) if obj.revoked_at else "—"
 
     def has_add_permission(self, request):
         return False  # created from a registered patient, so the key can be shown once
@@ -374,7 +412,10 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
         )
 
     def created_view(self, request, object_id):
+        """The new details, with the linkage key the first time only: a reload says it was
+        shown (ADR 0051). The letter, the other place that shows it, is offered while unused."""
         details = self._object(request, object_id)
+        show_key = _take_key(request, details, "created")
         return TemplateResponse(
             request,
             "admin/verification/gp_online/created.html",
@@ -384,18 +425,19 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
                 "title": "Online registration details created",
                 "details": details,
                 "patient": details.patient,
-                "show_key": _is_fresh(request, details),
+                "show_key": show_key,
                 "linkage_key": services.format_linkage_key(details.linkage_key)
-                if _is_fresh(request, details)
+                if show_key
                 else None,
+                "letter_available": _may_show_key(request, details, "letter"),
             },
         )
 
     def letter_view(self, request, object_id):
-        """The printable letter for the patient. It holds the linkage key, so it can only be
-        printed in the session that created the details, soon after."""
+        """The printable letter for the patient. It holds the linkage key, so it opens once,
+        in the session that created the details, soon after."""
         details = self._object(request, object_id)
-        fresh = _is_fresh(request, details)
+        fresh = _take_key(request, details, "letter")
         if fresh:
             services.record_letter_printed(details, staff=request.user, request=request)
         return render(
@@ -418,9 +460,15 @@ class OnlineRegistrationDetailsAdmin(PracticeScopedAdmin):
 class PracticeStaffAdmin(admin.ModelAdmin):
     """Who works at which practice: superusers only."""
 
-    list_display = ["user", "practice", "created_at"]
-    autocomplete_fields = ["practice"]
-    raw_id_fields = ["user"]
+    list_display = ["name", "email", "practice", "created_at"]
+    list_select_related = ["user", "practice"]
+    fields = ["name", "user", "practice"]
+    # Not select2 (autocomplete_fields): its box has no accessible name (axe).
+    raw_id_fields = ["user", "practice"]
+
+    @admin.display(description="email address", ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

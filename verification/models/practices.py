@@ -95,6 +95,10 @@ class PracticeStaff(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_membership"
     )
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="staff")
+    # What colleagues see in "Created by" and "Revoked by" (a login has no name of its own).
+    name = models.CharField(
+        "full name", max_length=100, blank=True, help_text="As colleagues know them"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -102,7 +106,7 @@ class PracticeStaff(models.Model):
         verbose_name_plural = "practice staff"
 
     def __str__(self):
-        return f"{self.user.email} at {self.practice.ods_code}"
+        return f"{self.name or self.user.email} at {self.practice.ods_code}"
 
 
 class OnlineRegistrationDetailsQuerySet(models.QuerySet):

@@ -11,7 +11,8 @@ from tests.verification.gp_online.helpers import (
     make_staff,
     staff_client,
 )
-from verification.models import OnlineRegistrationDetails
+from verification.gp_online import services
+from verification.models import OnlineRegistrationDetails, PracticeStaff
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +297,53 @@ def test_superusers_add_registered_patients_with_a_valid_nhs_number(two_practice
     event = AuditEvent.objects.get(event="gp_online.practice_record_changed", actor=admin)
     assert event.details["object_id"] == added.pk
     assert "9991000070" not in str(event.details)
+
+
+def test_the_linkage_key_is_shown_only_once_on_each_page_even_on_reload(two_practices):
+    client = two_practices["client"]
+    patient = two_practices["patient_a"]
+    response = client.post(admin_url("registeredpatient_create_details", patient.pk))
+    created_url = response["Location"]
+    details = OnlineRegistrationDetails.objects.get(patient=patient)
+    shown_key = services.format_linkage_key(details.linkage_key)
+    letter_url = admin_url("onlineregistrationdetails_letter", details.pk)
+
+    assert shown_key in client.get(created_url).content.decode()
+    reloaded = client.get(created_url).content.decode()
+    assert shown_key not in reloaded
+    assert "Not shown again" in reloaded
+    assert "Print the letter" in reloaded  # the letter is still to be printed
+
+    assert shown_key in client.get(letter_url).content.decode()
+    again = client.get(letter_url).content.decode()
+    assert shown_key not in again
+    assert "You cannot print this letter again" in again
+    assert "Print the letter" not in client.get(created_url).content.decode()
+
+
+def test_created_by_and_revoked_by_show_the_staff_members_name(two_practices):
+    staff = two_practices["staff_a"]
+    PracticeStaff.objects.filter(user=staff).update(name="Priya Reception")
+    client = two_practices["client"]
+    details, _ = make_details(two_practices["patient_a"], staff=staff)
+    client.post(admin_url("onlineregistrationdetails_revoke", details.pk))
+
+    listed = client.get(admin_url("onlineregistrationdetails_changelist")).content.decode()
+    page = client.get(admin_url("onlineregistrationdetails_change", details.pk)).content.decode()
+    for html in (listed, page):
+        assert "Priya Reception" in html
+        assert str(staff.sub) not in html
+    assert page.count("Priya Reception") == 2  # created by, revoked by
+
+
+def test_created_by_a_superuser_with_no_practice_shows_their_email_address(two_practices):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(is_staff=True, is_superuser=True, email="lead@example.com")
+    details, _ = make_details(two_practices["patient_a"], staff=admin_user)
+    page = (
+        staff_client(admin_user)
+        .get(admin_url("onlineregistrationdetails_change", details.pk))
+        .content.decode()
+    )
+    assert "lead@example.com" in page and str(admin_user.sub) not in page

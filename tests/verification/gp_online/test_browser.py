@@ -72,6 +72,12 @@ def test_staff_create_details_and_print_the_letter(page):
     assert "Ada Okafor" in letter
     assert "Riverside Surgery" in letter
 
+    # "Shown only this once": going back to the created page does not show the key again.
+    page.goto(f"/{settings.ADMIN_URL}verification/onlineregistrationdetails/{details.pk}/created/")
+    axe_check(page)
+    assert details.linkage_key[:5] not in page.locator("#linkage-key").inner_text()
+    assert "Not shown again" in page.locator("#linkage-key").inner_text()
+
 
 def test_staff_sign_in_to_admin_with_a_backup_code(page):
     from accounts.services.backup_codes import add_backup_code
