@@ -19,8 +19,19 @@ ADDRESS_WATCHED = register(
     visible_to_patient=False,
 )
 SIGNED_OUT_ELSEWHERE = register("sign_out.other_browsers", "You signed out of your other browsers")
+
+
+def _level_changed(details: dict) -> str:
+    from accounts.models import ProofingLevel
+
+    label = ProofingLevel(details["level"]).label  # "High (P9)"
+    return f"Your level of proof changed to {label[0].lower()}{label[1:]}"
+
+
 PROOFING_LEVEL_CHANGED = register(
-    "identity.level_changed", "The level of proof of who you are changed"
+    "identity.level_changed",
+    "The level of proof of who you are changed",
+    describe=_level_changed,
 )
 SIGN_UP_STARTED = register(
     "account.sign_up_started", "Someone started creating an NHS login", visible_to_patient=False
@@ -28,6 +39,10 @@ SIGN_UP_STARTED = register(
 SIGN_UP_WITH_EXISTING_EMAIL = register(
     "account.sign_up_existing_email",
     "Someone tried to create an NHS login with your email address",
+)
+EMAIL_CHANGE_TO_YOUR_ADDRESS = register(
+    "account.email_change_to_taken_address",
+    "Someone tried to use your email address for another NHS login",
 )
 EMAIL_CODE_FAILED = register(
     "account.email_code_failed", "A wrong security code was entered for your email address"

@@ -9,17 +9,32 @@ from accounts.models import User
 from accounts.password_validation import TOO_EASY_TO_GUESS
 from accounts.phones import uk_number
 
-EMAIL_ERRORS = {
-    "required": "Enter your email address",
-    "invalid": "Enter an email address in the correct format, like name@example.com",
-}
+
+def _messages(thing: str, **messages) -> dict:
+    """A field's error messages, each a sentence about ``thing`` ("Your email address"), so
+    no Django default ("This field is required.", "Ensure this value has at most 254
+    characters", "Null characters are not allowed.") reaches a page. Null characters cannot
+    be typed, but a pasted or hand-made form can send them."""
+    return {
+        "null_characters_not_allowed": f"{thing} must not include hidden characters",
+        **messages,
+    }
+
+
+EMAIL_MAX_LENGTH = 254  # the longest address an email system must accept (RFC 5321)
+EMAIL_ERRORS = _messages(
+    "Your email address",
+    required="Enter your email address",
+    invalid="Enter an email address in the correct format, like name@example.com",
+    max_length=f"Your email address must be {EMAIL_MAX_LENGTH} characters or fewer",
+)
 
 
 def _email_field(label="Email address", hint=""):
     field = forms.EmailField(
         label=label,
         help_text=hint,
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         error_messages=EMAIL_ERRORS,
         widget=forms.EmailInput(
             attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
@@ -34,7 +49,7 @@ def _new_password_field(label="Create a password"):
         help_text="Use at least 8 characters. Do not use a password that many people use, "
         "or your email address. 3 random words you will remember work well.",
         strip=False,
-        error_messages={"required": "Enter a password"},
+        error_messages=_messages("Your password", required="Enter a password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -78,7 +93,7 @@ class SecurityCodeForm(forms.Form):
     code = forms.CharField(
         label="Security code",
         help_text="The code is 6 numbers.",
-        error_messages={"required": "Enter the security code"},
+        error_messages=_messages("The security code", required="Enter the security code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
@@ -126,7 +141,10 @@ class PhoneForm(forms.Form):
         label="How should we send you security codes?",
         choices=User.PhoneKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose mobile or landline"},
+        error_messages={
+            "required": "Choose mobile or landline",
+            "invalid_choice": "Choose mobile or landline",
+        },
     )
     kind.nhsuk = {
         "label_size": "m",
@@ -139,6 +157,7 @@ class PhoneForm(forms.Form):
         label="UK phone number",
         help_text="For example, 07700 900 982 or 0113 496 0000",
         required=False,
+        error_messages=_messages("Your phone number"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     number.nhsuk = {"classes": "nhsuk-input--width-20"}
@@ -159,7 +178,7 @@ class SignInForm(forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
-        error_messages={"required": "Enter your password"},
+        error_messages=_messages("Your password", required="Enter your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -175,9 +194,15 @@ class NewEmailForm(forms.Form):
 
 
 SAME_PASSWORD = "Your new password must be different from your current password"
+ALREADY_YOUR_PASSWORD = (
+    "This is already your password. Sign in with it, or choose a different new password"
+)
 
 
 class SetPasswordForm(forms.Form):
+    """A new password from a reset link: not the one the login already has (the patient
+    would think it changed)."""
+
     password = _new_password_field("New password")
 
     def __init__(self, *args, user: User, **kwargs):
@@ -187,6 +212,8 @@ class SetPasswordForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         _validate_new_password(password, self.user.email)
+        if self.user.check_password(password):
+            raise forms.ValidationError(ALREADY_YOUR_PASSWORD)
         return password
 
 
@@ -194,10 +221,18 @@ class ChangePasswordForm(SetPasswordForm):
     current_password = forms.CharField(
         label="Current password",
         strip=False,
-        error_messages={"required": "Enter your current password"},
+        error_messages=_messages("Your current password", required="Enter your current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "password"]
+
+    def clean_password(self):
+        # Compared with the current password as typed (``clean``): the view checks that one,
+        # counting a wrong one towards the lockout, which a hash check here would not.
+        password = self.cleaned_data["password"]
+        _validate_new_password(password, self.user.email)
+        return password
+
     # The current password is checked by the view (views.common.password_confirmed), so a
     # wrong one counts towards the sign-in lockout.
 
@@ -218,7 +253,7 @@ class ConfirmPasswordForm(forms.Form):
         label="Password",
         help_text="To keep your information safe, enter the password for your NHS login.",
         strip=False,
-        error_messages={"required": "Enter your password"},
+        error_messages=_messages("Your password", required="Enter your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 

@@ -41,6 +41,22 @@ ACCOUNT_ALREADY_EXISTS = register(
         ),
     )
 )
+EMAIL_ALREADY_USED_FOR_CHANGE = register(
+    Message(
+        "accounts.email_already_used_for_change",
+        "email",
+        subject="Someone tried to use your email address for another NHS login",
+        body=(
+            "Someone tried to change the email address of another NHS login to this "
+            "address. This address is already used by your NHS login, and each email address "
+            "can be used by one NHS login only, so we did not change anything.\n\n"
+            "Your NHS login has not changed. You can sign in as usual at ((sign_in_url))\n\n"
+            "If you have 2 NHS logins and meant to move this address to the other one, sign "
+            "in to this login and change its email address first.\n\n"
+            "If this was not you, you do not need to do anything."
+        ),
+    )
+)
 ACCOUNT_LOCKED = register(
     Message(
         "accounts.account_locked",

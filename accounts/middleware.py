@@ -1,9 +1,14 @@
-"""Middleware for signed-in patients."""
+"""Middleware about signing in: a new password the support desk asked for, and saying why a
+form was not saved when its sender is no longer signed in."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+
+SIGNED_OUT = "You were signed out, so what you sent was not saved. Sign in to continue."
 
 
 class PasswordChangeRequiredMiddleware:
@@ -29,3 +34,37 @@ class PasswordChangeRequiredMiddleware:
                 )
                 return redirect("accounts:change_password")
         return self.get_response(request)
+
+
+class SignedOutFormMiddleware:
+    """A patient who signed out in another tab (or whose session ended) and then sends a form
+    from a page still open is sent to sign in by ``login_required``, and what they sent is
+    not saved. Without a word they would think it was: the sign-in page says so.
+
+    Only for a form of ours (it carries our CSRF token), sent by a browser that was not signed
+    in when it arrived, and answered with a redirect to sign in and come back: a connected
+    service's POST to /authorize, or a step-up that signs a patient out on purpose, is not
+    this. Placed after the message middleware, so the message is stored with the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # The body is read only for a POST from a browser that is not signed in (a signed-in
+        # one, the common case, never reaches it); CsrfViewMiddleware has read it anyway.
+        signed_out = (
+            request.method == "POST"
+            and not request.user.is_authenticated
+            and "csrfmiddlewaretoken" in request.POST
+        )
+        response = self.get_response(request)
+        if signed_out and response.status_code == 302 and self._to_sign_in(response):
+            flash.info(request, SIGNED_OUT)
+        return response
+
+    @staticmethod
+    def _to_sign_in(response) -> bool:
+        """A redirect to sign in and come back (``login_required``'s, with ``next``), not the
+        sign-in pages sending a patient back to their start."""
+        location = urlsplit(response["Location"])
+        return location.path == resolve_url(settings.LOGIN_URL) and "next=" in location.query

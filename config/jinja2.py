@@ -4,11 +4,19 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    pass_context,
+)
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
 from core.forms import widget_kind
+from core.pages import page_errors
 from core.paths import static, url
 
 
@@ -67,6 +75,12 @@ def fixed_component(macro: Macro, params: dict) -> Markup:
     return html
 
 
+@pass_context
+def _page_errors(context) -> list[dict]:
+    """``core.pages.page_errors`` for the page being rendered (base.jinja)."""
+    return page_errors(context.get_all())
+
+
 def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options["loader"] = ChoiceLoader(
@@ -85,6 +99,7 @@ def environment(**options) -> Environment:
             "settings": settings,
             "widget_kind": widget_kind,
             "fixed_component": fixed_component,
+            "page_errors": _page_errors,
         }
     )
     env.filters.update({"nhs_date": nhs_date, "nhs_datetime": nhs_datetime})

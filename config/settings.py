@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form sent after signing out in another tab: the sign-in page says it was not saved.
+    "accounts.middleware.SignedOutFormMiddleware",
     # The support desk asked for a new password: nothing else until it is chosen.
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

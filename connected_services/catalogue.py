@@ -67,9 +67,21 @@ class UsedService:
 
 
 def services_used_by(user) -> list[UsedService]:
+    """Services the patient shares information with now, the most recently used first."""
     consents = (
         Consent.objects.filter(user=user, withdrawn_at__isnull=True)
         .select_related("service")
         .order_by("-last_used_at", "-granted_at")
+    )
+    return [UsedService(c) for c in consents]
+
+
+def services_stopped_by(user) -> list[UsedService]:
+    """Services the patient used and then stopped sharing with, the latest stop first: they
+    have used their NHS login with these, and each will ask again next time."""
+    consents = (
+        Consent.objects.filter(user=user, withdrawn_at__isnull=False)
+        .select_related("service")
+        .order_by("-withdrawn_at")
     )
     return [UsedService(c) for c in consents]

@@ -126,12 +126,9 @@ def id_token_claims(user, scopes, *, service) -> dict:
 
 
 def shared_claim_names(user, scopes, *, service) -> list[str]:
-    """Names of the personal claims a service would receive now, for consent."""
-    names = []
-    for scope in released_scopes(scopes, user.proofing_level):
-        if scope == "gp_integration_credentials" and not service.allow_gp_integration_credentials:
-            continue
-        for claim in SCOPES[scope][0]:
-            if claim in CLAIM_DESCRIPTIONS and claim not in names:
-                names.append(claim)
-    return names
+    """Names of the personal claims a service would receive now, for consent: exactly those
+    ``claims_for`` would send this patient, so the consent page never names what will not be
+    sent (a landline user asked for "phone" sends no mobile number). In the order of
+    ``CLAIM_DESCRIPTIONS``, as the patient reads them."""
+    sent = claims_for(user, scopes, service=service)
+    return [name for name in CLAIM_DESCRIPTIONS if name in sent]

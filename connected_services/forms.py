@@ -9,6 +9,9 @@ class ConsentForm(forms.Form):
         label="Do you agree to share this information?",
         choices=[("yes", "Yes, share it"), ("no", "No, do not share it")],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select yes if you agree to share this information"},
+        error_messages={
+            "required": "Select yes if you agree to share this information",
+            "invalid_choice": "Select yes if you agree to share this information",
+        },
     )
     decision.nhsuk = {"label_size": "m"}

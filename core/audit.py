@@ -5,6 +5,7 @@ activity) and calls ``record``. Details must never hold personal data: ids, outc
 reasons and counts only.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import rows
@@ -17,14 +18,29 @@ class EventType:
     name: str
     description: str  # as the patient reads it, e.g. "You signed in"
     visible_to_patient: bool = True
+    # The sentence made from the event's details, when they say more ("... changed to high").
+    describe: Callable[[dict], str] | None = None
+    # A detail (e.g. "check") whose events a patient reads as one: an identity checker opening
+    # 8 photos of one check is one "looked at your photo ID" in the account activity.
+    shown_once_per: str | None = None
 
 
 EVENT_TYPES: dict[str, EventType] = {}
 
 
-def register(name: str, description: str, *, visible_to_patient: bool = True) -> str:
-    """Declare an audit event. Returns the name, so modules can keep it as a constant."""
-    EVENT_TYPES[name] = EventType(name, description, visible_to_patient)
+def register(
+    name: str,
+    description: str,
+    *,
+    visible_to_patient: bool = True,
+    describe: Callable[[dict], str] | None = None,
+    shown_once_per: str | None = None,
+) -> str:
+    """Declare an audit event. Returns the name, so modules can keep it as a constant.
+
+    ``describe(details)``: the patient's sentence from the event's details (falls back to
+    ``description``); ``shown_once_per``: see ``EventType``."""
+    EVENT_TYPES[name] = EventType(name, description, visible_to_patient, describe, shown_once_per)
     return name
 
 
@@ -63,8 +79,16 @@ def prepare(event: str, *, request=None, user=None, actor=None, **details) -> Au
 
 
 def description(event: AuditEvent) -> str:
+    """What the event means, as the patient reads it."""
     event_type = EVENT_TYPES.get(event.event)
-    return event_type.description if event_type else event.event
+    if event_type is None:
+        return event.event
+    if event_type.describe is not None:
+        try:
+            return event_type.describe(event.details or {})
+        except (KeyError, TypeError, ValueError):  # an older event without those details
+            pass
+    return event_type.description
 
 
 def visible_events_for(user):

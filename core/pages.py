@@ -1,4 +1,13 @@
-"""Pages every signed-out visitor sees alike, rendered once per process.
+"""What every page shares: its error summary and title, and pages rendered once per process.
+
+Errors. ``page_errors`` is the one place that decides whether a page shows an error summary,
+and what is in it: every form in the page's context that has errors (however the view names
+it, one form or several), and any ``error_messages`` the view gives for an error that belongs
+to no form. ``base.jinja`` builds both the summary and the "Error: " at the start of the title
+from it, so in every app a page has one exactly when it has the other (WCAG 3.3.1; the NHS.UK
+error summary pattern).
+
+Pages every signed-out visitor sees alike, rendered once per process.
 
 Every sign-in fetches the sign-in page and the security code page. For a visitor who is not
 signed in and has no messages waiting, those pages differ from one visitor to the next only
@@ -19,9 +28,11 @@ per process; a change of settings (tests) empties them.
 import secrets
 
 from django.conf import settings
+from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.forms import BaseForm
+from django.forms.boundfield import BoundField
 from django.middleware.csrf import get_token
 from django.template import loader
 from django.template.backends.jinja2 import Template as JinjaTemplate
@@ -33,6 +44,44 @@ _NONCE = f"nonce{secrets.token_hex(16)}"
 _PAGES: dict[tuple, str] = {}
 _MAX_PAGES = 256
 _PLAIN = (str, int, bool, type(None))
+
+
+def _field_anchor(field: BoundField) -> str:
+    """Where an error summary link for this field goes: the field, or a date's day box."""
+    from core.forms import widget_kind
+
+    return "#" + field.auto_id + ("_0" if widget_kind(field) == "date" else "")
+
+
+def page_errors(context) -> list[dict]:
+    """The items of the page's error summary, in the page's order: errors of every form in
+    ``context`` (a mapping, the template context), then ``error_messages``, each a sentence
+    or ``{"text": ..., "href": "#field"}``, then messages of level ERROR waiting for this
+    request. Empty when the page has no errors to show.
+
+    A form counts once it has errors: a bound form the view has checked, or an unbound one a
+    view gave a message (the sign-in page saying sign in is locked)."""
+    items: list[dict] = []
+    for value in context.values():
+        if not isinstance(value, BaseForm) or not value.errors:
+            continue
+        items.extend({"text": error} for error in value.non_field_errors())
+        for field in value:
+            items.extend({"text": error, "href": _field_anchor(field)} for error in field.errors)
+    for message in context.get("error_messages") or ():
+        items.append(message if isinstance(message, dict) else {"text": message})
+    # An error a view noted before redirecting (messages.error: "You have asked for too many
+    # codes"): the summary shows it, not a banner (base.jinja leaves error messages out).
+    request = context.get("request")
+    if request is not None:
+        items.extend(
+            {"text": m.message} for m in get_messages(request) if m.level == message_levels.ERROR
+        )
+    # The same error twice (a limit hit twice before the page was shown) says nothing more.
+    unique: dict[tuple, dict] = {}
+    for item in items:
+        unique.setdefault((str(item["text"]), item.get("href")), item)
+    return list(unique.values())
 
 
 def _key(template_name: str, context: dict) -> tuple | None:

@@ -19,8 +19,10 @@ from core import audit, notifications
 
 @transaction.atomic
 def start_email_change(request, user: User, new_email: str) -> EmailCode:
-    """Send a code to the new address. If another login uses it, its owner is told instead
-    and the code asked for is a decoy, so this does not reveal who has an NHS login."""
+    """Send a code to the new address. If another login uses it, its owner is told someone
+    tried to move their address to another login (with an event in their account activity)
+    and the code asked for is a decoy, so this does not reveal who has an NHS login: the
+    patient's page says the same either way (``views.account.confirm_new_email``)."""
     new_email = User.objects.normalize_email(new_email)
     EmailCode.objects.filter(user=user, purpose=EmailCode.Purpose.CHANGE).delete()
     taken_by = User.objects.filter(email=new_email).exclude(pk=user.pk).first()
@@ -31,14 +33,12 @@ def start_email_change(request, user: User, new_email: str) -> EmailCode:
         send_email_code(email_code)
     else:
         notifications.send(
-            messages.ACCOUNT_ALREADY_EXISTS.name,
+            messages.EMAIL_ALREADY_USED_FOR_CHANGE.name,
             taken_by.email,
-            {
-                "sign_in_url": absolute_url("accounts:sign_in"),
-                "reset_url": absolute_url("accounts:password_forgotten"),
-            },
+            {"sign_in_url": absolute_url("accounts:sign_in")},
             user=taken_by,
         )
+        audit.record(events.EMAIL_CHANGE_TO_YOUR_ADDRESS, request=request, user=taken_by)
     return email_code
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.activity import activity_for
 from accounts.forms import ChangePasswordForm, NewEmailForm, PhoneForm, SecurityCodeForm
 from accounts.models import EmailCode, PhoneDevice, RememberedBrowser
 from accounts.phones import display
@@ -41,12 +42,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def activity(request: HttpRequest) -> HttpResponse:
-    """What has happened to this login, newest first."""
-    events = [
-        {"when": event.occurred_at, "what": audit.description(event)}
-        for event in audit.visible_events_for(request.user)[:100]
-    ]
-    return page(request, "accounts/activity.jinja", {"events": events})
+    """What has happened to this login, newest first, and from where."""
+    entries = activity_for(request.user, here=audit.client_address(request))
+    return page(request, "accounts/activity.jinja", {"events": entries})
 
 
 @login_required
@@ -93,13 +91,23 @@ def confirm_new_email(request: HttpRequest) -> HttpResponse:
             EmailCode.objects.filter(pk=email_code.pk).delete()
             flash.success(request, "Your email address has been changed")
             return redirect("accounts:home")
+    # The same words whether or not another login has this address: the page must not tell
+    # anyone which addresses have an NHS login (changes.start_email_change).
     return code_page(
         request,
         form,
         heading="Check your email",
-        sent_to=f"We have sent a 6-digit security code to {email_code.email}.",
+        sent_to=(
+            f"If {email_code.email} can be used for your NHS login, we have sent a 6-digit "
+            "security code to it."
+        ),
         resend_url=reverse("accounts:resend_new_email_code"),
         change_link=(reverse("accounts:change_email"), "Use a different email address"),
+        not_received=(
+            "It can take a few minutes to arrive. If it does not arrive, the address may "
+            "already be used by another NHS login: each email address can be used by one "
+            "NHS login only. Check your spam folder, or use a different email address."
+        ),
     )
 
 

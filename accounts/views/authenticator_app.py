@@ -63,7 +63,6 @@ def authenticator_app(request: HttpRequest) -> HttpResponse:
         "may_set_up": may_set_up,
         "code_form": code_form,
         "remove_form": remove_form,
-        "error_forms": [code_form, remove_form],
     }
     if may_set_up:
         device = service.unconfirmed_app(user)
@@ -153,7 +152,7 @@ def text_code_instead(request: HttpRequest) -> HttpResponse:
         pending.forget(request, response, pending.APP)
         return response
     if not may_send_again(f"sign-in-code:{user.pk}"):
-        flash.warning(request, TOO_MANY_CODES)
+        flash.error(request, TOO_MANY_CODES)
         return redirect("accounts:authenticator_app_sign_in")
     device = sign_in_service.send_sign_in_code(user)
     response = HttpResponseRedirect(url("accounts:security_code"))

@@ -65,13 +65,12 @@ def confirm_code(request, form, confirm) -> str | None:
 
 
 def page(request, template: str, context: dict | None = None, *, status: int = 200, shared=False):
-    """Render a page; ``has_errors`` puts "Error:" in the title when a form has errors.
+    """Render an account page (its error summary and "Error: " title come from
+    ``core.pages.page_errors``, as on every page).
 
     ``shared``: the page shows nothing personal, so for a signed-out visitor its HTML may come
     from the copy this process keeps (``core.pages``)."""
     context = dict(context or {})
-    forms = [v for v in context.values() if hasattr(v, "errors") and hasattr(v, "is_bound")]
-    context.setdefault("has_errors", any(f.is_bound and f.errors for f in forms))
     # A connected service may ask us to hide "create an NHS login" (allow_registration=false);
     # the provider notes that in the session (connected_services.views.provider).
     context.setdefault("allow_registration", request.session.get("oidc_allow_registration", True))
@@ -102,8 +101,11 @@ def phone_code_sent_to(device) -> str:
     return f"We have sent a 6-digit security code by text message to {display(device.number)}."
 
 
-def code_page(request, form, *, heading: str, sent_to: str, resend_url: str, change_link):
-    """The 'enter your security code' page shared by sign-up and the account settings."""
+def code_page(
+    request, form, *, heading: str, sent_to: str, resend_url: str, change_link, not_received=""
+):
+    """The 'enter your security code' page shared by sign-up and the account settings.
+    ``not_received``: what may have happened when no code comes."""
     return page(
         request,
         "accounts/enter_code.jinja",
@@ -115,6 +117,7 @@ def code_page(request, form, *, heading: str, sent_to: str, resend_url: str, cha
             "resend_url": resend_url,
             "resend_text": "Send a new code",
             "change_link": change_link,
+            "not_received": not_received,
         },
     )
 
@@ -125,5 +128,5 @@ def resend_code(request, limit_key: str, send, then: str):
         send()
         flash.success(request, "We have sent you a new code")
     else:
-        flash.warning(request, TOO_MANY_CODES)
+        flash.error(request, TOO_MANY_CODES)
     return redirect(then)

@@ -159,7 +159,7 @@ def locked_page(request, noted: dict, step: pending.Step) -> HttpResponse:
     response = page(
         request,
         "accounts/sign_in.jinja",
-        {"form": form, "has_errors": True, "next": noted.get("next"), "locked": True},
+        {"form": form, "next": noted.get("next"), "locked": True},
     )
     pending.forget(request, response, step)
     return response

@@ -23,11 +23,15 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def used(request: HttpRequest) -> HttpResponse:
-    """Services the patient has shared information with, and when."""
+    """Services the patient shares information with, and when; then those they stopped
+    sharing with."""
     return render(
         request,
         "connected_services/used.jinja",
-        {"used_services": presenters.services_used_by(request.user)},
+        {
+            "used_services": presenters.services_used_by(request.user),
+            "stopped_services": presenters.services_stopped_by(request.user),
+        },
     )
 
 

@@ -93,7 +93,7 @@ def test_the_right_password_downloads_a_json_file_of_everything_we_keep(everythi
     assert service["agreed"] and service["last_used"]
     whats = [event["what"] for event in data["account_activity"]]
     assert "You signed in" in whats
-    assert "The level of proof of who you are changed" in whats
+    assert "Your level of proof changed to high (P9)" in whats
     (check,) = data["photo_id_checks"]
     assert check["status"] == "Not approved" and check["decision"] == "not approved"
     assert check["reason"] == "The photo or video cannot be seen clearly"

@@ -142,6 +142,28 @@ def test_an_empty_new_password_form_shows_what_is_missing(client, phone_patient)
     assert User.objects.get(pk=phone_patient.pk).check_password(PASSWORD)
 
 
+def test_a_reset_to_the_password_the_login_already_has_is_refused(client):
+    from tests.factories import UserFactory
+
+    strong = "plum kettle orbit lantern 93"
+    patient = UserFactory()
+    patient.set_password(strong)
+    patient.save()
+    before = User.objects.get(pk=patient.pk).password
+    client.get(reset_link(client, patient))
+    response = client.post(RESET_PAGE, {"password": strong})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This is already your password. Sign in with it, or choose a different" in html
+    assert "<title>Error: " in html
+    assert User.objects.get(pk=patient.pk).password == before
+    assert not sent_to(patient.email, "accounts.password_changed")
+    # the link still works for a different password
+    response = client.post(RESET_PAGE, {"password": "a different long passphrase 41"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=patient.pk).check_password("a different long passphrase 41")
+
+
 # The reset link's token
 
 

@@ -22,7 +22,9 @@ ID_CHECK_TAKEN = audit.register(
     "idcheck.taken", "An identity checker started to check your ID", visible_to_patient=False
 )
 ID_CHECK_MEDIA_VIEWED = audit.register(
-    "idcheck.media_viewed", "An identity checker looked at your photo ID or video"
+    "idcheck.media_viewed",
+    "An identity checker looked at your photo ID or video",
+    shown_once_per="check",
 )
 ID_CHECK_FIRST_APPROVAL = audit.register(
     "idcheck.first_approval",
