@@ -50,12 +50,13 @@ class SignedOutFormMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # The body is read only for a POST from a browser that is not signed in (a signed-in
-        # one, the common case, never reaches it); CsrfViewMiddleware has read it anyway.
+        # A form of ours first (CsrfViewMiddleware has read the body anyway), so a POST that
+        # is not one (a service's, to /token) never reads the session and gets no
+        # "Vary: Cookie".
         signed_out = (
             request.method == "POST"
-            and not request.user.is_authenticated
             and "csrfmiddlewaretoken" in request.POST
+            and not request.user.is_authenticated
         )
         response = self.get_response(request)
         if signed_out and response.status_code == 302 and self._to_sign_in(response):
