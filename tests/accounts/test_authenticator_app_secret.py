@@ -158,20 +158,23 @@ def test_the_app_is_not_an_admin_second_factor(staff):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_patients_apps_and_leaves_staff_devices():
     executor = MigrationExecutor(connection)
-    executor.migrate([("accounts", "0003_session_signed_in_as")])
+    before = [("accounts", "0003_session_signed_in_as")]
+    executor.migrate(before)
     try:
-        patient = UserFactory(email="patient@example.com")
-        staff = UserFactory(email="staff@example.com", is_staff=True)
+        # Logins as the table was then (today's model has columns added since).
+        then = executor.loader.project_state(before).apps.get_model("accounts", "User")
+        patient = then.objects.create(email="patient@example.com", password="!")
+        staff = then.objects.create(email="staff@example.com", password="!", is_staff=True)
         old_app = TOTPDevice.objects.create(
-            user=patient, name="Authenticator app", confirmed=True, drift=1, last_t=5
+            user_id=patient.pk, name="Authenticator app", confirmed=True, drift=1, last_t=5
         )
         unconfirmed = TOTPDevice.objects.create(
-            user=patient, name="Authenticator app", confirmed=False
+            user_id=patient.pk, name="Authenticator app", confirmed=False
         )
         staff_device = TOTPDevice.objects.create(
-            user=staff, name="Authenticator app", confirmed=True
+            user_id=staff.pk, name="Authenticator app", confirmed=True
         )
-        other_name = TOTPDevice.objects.create(user=patient, name="phone", confirmed=True)
+        other_name = TOTPDevice.objects.create(user_id=patient.pk, name="phone", confirmed=True)
         created = old_app.created_at
     finally:
         executor = MigrationExecutor(connection)
@@ -181,10 +184,12 @@ def test_the_migration_moves_patients_apps_and_leaves_staff_devices():
         staff_device.pk,
         other_name.pk,
     }
-    moved = AuthenticatorApp.objects.get(user=patient, confirmed=True)
+    moved = AuthenticatorApp.objects.get(user_id=patient.pk, confirmed=True)
     assert moved.secret == old_app.key
     assert moved.drift == 1 and moved.last_t == 5 and moved.created_at == created
     assert old_app.key not in _raw_secret(moved)
-    assert AuthenticatorApp.objects.get(user=patient, confirmed=False).secret == unconfirmed.key
+    assert (
+        AuthenticatorApp.objects.get(user_id=patient.pk, confirmed=False).secret == unconfirmed.key
+    )
     # A code made from the old key, as the patient's app makes it, is still right.
     assert moved.verify_code(f"{totp(bytes.fromhex(old_app.key)):06d}")
