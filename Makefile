@@ -91,6 +91,8 @@ bench: install redis-server
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench'" \
 	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE bench"
+	@# Statement counts of the hot paths against their budgets: exits non-zero when one is over.
+	$(PY) bench/statements.py
 	$(BENCH_ENV) $(PY) bench/signin.py --seconds 30
 	$(BENCH_ENV) $(PY) bench/oidc.py
 	@# Against node-oidc-provider 9 (bench/peers/): its own database (bench_peer) and Redis server.

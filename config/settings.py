@@ -428,6 +428,13 @@ P9_MAX_IMAGE_MEGAPIXELS = env.integer("P9_MAX_IMAGE_MEGAPIXELS", 40, minimum=1)
 P9_UPLOADS_PER_HOUR = env.integer("P9_UPLOADS_PER_HOUR", 30, minimum=1)
 P9_MEDIA_RETENTION_DAYS = env.integer("P9_MEDIA_RETENTION_DAYS", 30, minimum=0)
 P9_REVIEW_LOCK_MINUTES = env.integer("P9_REVIEW_LOCK_MINUTES", 30, minimum=1)
+# What reads the photo ID checks' media: "real" (OCR, dlib, PyAV, pocketsphinx) or "fake"
+# (verification/idchecks/fake_engine.py: decided by magic picture sizes, for journey tests).
+ID_CHECK_ENGINE = env.string("ID_CHECK_ENGINE", "real")
+if ID_CHECK_ENGINE not in ("real", "fake"):
+    raise env.ImproperlyConfiguredEnv("ID_CHECK_ENGINE must be real or fake")
+if PRODUCTION and ID_CHECK_ENGINE == "fake":
+    raise env.ImproperlyConfiguredEnv("ID_CHECK_ENGINE cannot be fake in production")
 # --- The document's issuer (P9), issue 13: see docs/verification-p9-document-checking.md ---
 # "fake": a deterministic rule in this process; "hmpo": HM Passport Office's Document Checking
 # Service at DCS_URL (our own fake at <SITE_URL>/fake-dcs outside production).

@@ -236,7 +236,7 @@ def test_a_login_without_a_phone_device_row_still_gets_a_code(client, patient):
 
 
 @pytest.mark.worker
-def test_a_real_worker_delivers_the_sign_in_code(celery_worker_process):
+def test_a_real_worker_delivers_the_sign_in_code(celery_worker):
     from accounts.models import PhoneDevice
     from core.models import Notification
     from tests.factories import UserFactory

@@ -56,9 +56,9 @@ def receiver():
 
 
 @pytest.fixture
-def worker(issuer, monkeypatch, request):
-    monkeypatch.setenv("OIDC_ISSUER", issuer)
-    return request.getfixturevalue("celery_worker_process")
+def worker(issuer, celery_worker):
+    """The shared worker: its issuer is the live server's, as ``issuer`` makes this one."""
+    return celery_worker
 
 
 def _check_logout_token(rp, token, patient):

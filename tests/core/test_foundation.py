@@ -113,7 +113,7 @@ def test_notification_content_is_encrypted_at_rest():
 
 
 @pytest.mark.worker
-def test_a_real_worker_delivers_a_notification(celery_worker_process):
+def test_a_real_worker_delivers_a_notification(celery_worker):
     from django.db import transaction
 
     with transaction.atomic():

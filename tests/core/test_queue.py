@@ -42,7 +42,7 @@ def test_tasks_are_given_ids_only():
 
 
 @pytest.mark.worker
-def test_a_real_worker_runs_a_task_queued_after_commit(celery_worker_process):
+def test_a_real_worker_runs_a_task_queued_after_commit(celery_worker):
     notification = send("accounts.email_security_code", "queue@example.com", {"code": "123456"})
     wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "delivered")
 

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -205,9 +206,7 @@ def face_capture_problem(check: IdCheck, clip: CleanVideo) -> str | None:
     Runs the liveness check on the clip against the prompt offered (a few hundred
     milliseconds); the pipeline runs it again, with the face match, after the check is sent.
     """
-    prompt = offered_prompt(check)
-    result = faces.liveness(faces.clip_frames(clip.data), prompt)
-    problem = result.details.get("problem") if result.outcome != checks.PASS else None
+    problem = readings_for(check).face_capture_problem(clip, offered_prompt(check))
     if problem is None:
         return None
     return faces.PATIENT_MESSAGES.get(problem, faces.PATIENT_MESSAGES["no_face"])
@@ -252,8 +251,10 @@ def submit(check: IdCheck, *, request=None) -> None:
 # --- the automated checks ------------------------------------------------------------------
 
 
-class _Media:
-    """Decrypted media of one check, read once and only when a check needs it."""
+class MediaReadings:
+    """What the real engines read in one check's decrypted media (OCR, dlib, PyAV,
+    pocketsphinx), each read once and only when a check needs it. ``fake_engine.FakeReadings``
+    answers the same questions from magic inputs, for journey tests (``readings_for``)."""
 
     def __init__(self, check: IdCheck):
         self.check = check
@@ -336,6 +337,46 @@ class _Media:
 
         return self._once("live_results", measure)
 
+    def image_quality(self) -> checks.Result:
+        """Sharp enough and free of glare to read (``image_quality``)."""
+        return document.image_quality(self.image(Kind.DOCUMENT_FRONT), straight=self.straight())
+
+    def document_capture(self) -> checks.Result:
+        """A photograph of a real document, not a screen or a rendered page."""
+        return document.photographed(self.image(Kind.DOCUMENT_FRONT), straight=self.straight())
+
+    def camera(self) -> checks.Result:
+        """The photo was taken by the camera step: it matches the clip, and the clip moves."""
+        return camera.document_camera(self.image(Kind.DOCUMENT_FRONT), self.raw(Kind.DOCUMENT_CLIP))
+
+    def video_face(self) -> checks.Result:
+        """The patient's face is in most of the video's frames."""
+        return checks.video_face(self.frames())
+
+    def spoken_digits(self) -> checks.Result:
+        """The 4 numbers heard in the video (a hint for the checker)."""
+        return checks.spoken_digits(
+            self.raw(Kind.VIDEO) or b"", self.check.digits, self.check.digits_way
+        )
+
+    def face_capture_problem(self, clip: CleanVideo, prompt: str) -> str | None:
+        """None when a face scan just recorded for ``prompt`` can be kept, else the problem
+        (a key of ``faces.PATIENT_MESSAGES``)."""
+        result = faces.liveness(faces.clip_frames(clip.data), prompt)
+        return result.details.get("problem") if result.outcome != checks.PASS else None
+
+
+def readings_for(check: IdCheck) -> MediaReadings:
+    """The engine ``settings.ID_CHECK_ENGINE`` names, for one check. The fake is refused in
+    production here too, not only at start-up, so no settings override can bring it in."""
+    if settings.ID_CHECK_ENGINE == "real":
+        return MediaReadings(check)
+    if settings.ENVIRONMENT == "production":
+        raise ImproperlyConfigured("ID_CHECK_ENGINE cannot be fake in production")
+    from verification.idchecks.fake_engine import FakeReadings
+
+    return FakeReadings(check)
+
 
 def _mrz_side(check: IdCheck) -> str | None:
     if check.document_type in PASSPORTS:
@@ -345,7 +386,7 @@ def _mrz_side(check: IdCheck) -> str | None:
     return None  # UK driving licences carry no MRZ
 
 
-def _mrz(check: IdCheck, media: _Media) -> checks.Result:
+def _mrz(check: IdCheck, media: MediaReadings) -> checks.Result:
     side = _mrz_side(check)
     if side is None:
         return checks.Result(
@@ -365,7 +406,7 @@ def nhs_record_of(check: IdCheck):
     return identity_of(check.user)
 
 
-def _trace(check: IdCheck, media: _Media) -> checks.Result:
+def _trace(check: IdCheck, media: MediaReadings) -> checks.Result:
     try:
         reading = media.mrz()
     except (ValueError, OSError):  # a damaged photo: trace the entered details instead
@@ -375,13 +416,13 @@ def _trace(check: IdCheck, media: _Media) -> checks.Result:
     return result
 
 
-def _issuer(check: IdCheck, media: _Media) -> checks.Result:
+def _issuer(check: IdCheck, media: MediaReadings) -> checks.Result:
     """Ask the document's issuer whether it is valid for these details (UK passports: HMPO)."""
     reading = media.document() if _mrz_side(check) else None
     return issuer.issuer_check(check, reading)
 
 
-def _reuse(check: IdCheck, media: _Media) -> checks.Result:
+def _reuse(check: IdCheck, media: MediaReadings) -> checks.Result:
     try:
         reading = media.document() if _mrz_side(check) else None
     except (ValueError, OSError):
@@ -389,7 +430,7 @@ def _reuse(check: IdCheck, media: _Media) -> checks.Result:
     return reuse.register_and_compare(check, reading)
 
 
-def _document_face(check: IdCheck, media: _Media) -> checks.Result:
+def _document_face(check: IdCheck, media: MediaReadings) -> checks.Result:
     """A face is printed on the photo ID (dlib's detector; the biggest, for a ghost image)."""
     face = media.document_face()
     if face is None:
@@ -399,12 +440,12 @@ def _document_face(check: IdCheck, media: _Media) -> checks.Result:
     )
 
 
-def _face_match(check: IdCheck, media: _Media) -> checks.Result:
+def _face_match(check: IdCheck, media: MediaReadings) -> checks.Result:
     """The face on the document against the live face (face scan clip, or the video)."""
     return media.live_results()[0]
 
 
-def _liveness(check: IdCheck, media: _Media) -> checks.Result:
+def _liveness(check: IdCheck, media: MediaReadings) -> checks.Result:
     """A live person: on a face scan the random prompt followed too (``IdCheckMedia``'s)."""
     return media.live_results()[1]
 
@@ -414,36 +455,19 @@ VIDEO = IdCheck.Method.VIDEO
 
 # name -> (applies to this check?, run). Order: cheap first, so a blurred photo fails fast.
 PIPELINE = {
-    "image_quality": (
-        lambda c: True,
-        lambda c, m: document.image_quality(m.image(Kind.DOCUMENT_FRONT), straight=m.straight()),
-    ),
+    "image_quality": (lambda c: True, lambda c, m: m.image_quality()),
     "document_face": (lambda c: True, _document_face),
     # Only on the route after a failed P5 trace; before the MRZ, which compares with its record.
     trace.NAME: (lambda c: c.needs_trace, _trace),
     "machine_readable_zone": (lambda c: True, _mrz),
-    "document_capture": (
-        lambda c: True,
-        lambda c, m: document.photographed(m.image(Kind.DOCUMENT_FRONT), straight=m.straight()),
-    ),
-    camera.NAME: (
-        lambda c: True,
-        lambda c, m: camera.document_camera(
-            m.image(Kind.DOCUMENT_FRONT), m.raw(Kind.DOCUMENT_CLIP)
-        ),
-    ),
+    "document_capture": (lambda c: True, lambda c, m: m.document_capture()),
+    camera.NAME: (lambda c: True, lambda c, m: m.camera()),
     issuer.NAME: (lambda c: True, _issuer),
     reuse.NAME: (lambda c: True, _reuse),
     "face_match": (lambda c: True, _face_match),
     "liveness": (lambda c: True, _liveness),
-    "video_face": (
-        lambda c: c.method == VIDEO,
-        lambda c, m: checks.video_face(m.frames()),
-    ),
-    "spoken_digits": (
-        lambda c: c.method == VIDEO,
-        lambda c, m: checks.spoken_digits(m.raw(Kind.VIDEO) or b"", c.digits, c.digits_way),
-    ),
+    "video_face": (lambda c: c.method == VIDEO, lambda c, m: m.video_face()),
+    "spoken_digits": (lambda c: c.method == VIDEO, lambda c, m: m.spoken_digits()),
 }
 
 # Every one of these must pass, with confidence, for a check to be approved with no person.
@@ -490,7 +514,7 @@ def run_automated_checks(check_id) -> None:
         for r in AutomatedCheck.objects.filter(id_check=check)
         if r.details.get("trace") != trace.UNAVAILABLE  # asked again on the next run
     }
-    media = _Media(check)
+    media = readings_for(check)
     for name, (applies, run) in PIPELINE.items():
         if name in done or not applies(check):
             continue
@@ -701,7 +725,7 @@ def face_crop(check: IdCheck, side: str):
     result = next((r for r in check.results.all() if r.name == "face_match"), None)
     if result is None or check.media_deleted_at:
         return None
-    media = _Media(check)
+    media = readings_for(check)
     if side == "document":
         box = result.details.get("document_box")
         item = check.media_of(Kind.DOCUMENT_FRONT)

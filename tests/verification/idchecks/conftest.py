@@ -39,6 +39,25 @@ def passport_jpeg(**kwargs) -> bytes:
 
 
 @cache
+def magic_passport_jpeg(scenario: str) -> bytes:
+    """The generated passport page at the width that makes the fake ID check engine see
+    ``scenario`` (a key of ``fake_engine.MAGIC_WIDTHS``, e.g. "face_not_theirs")."""
+    from verification.idchecks.fake_engine import MAGIC_WIDTHS
+
+    page = media.passport_page()
+    width = MAGIC_WIDTHS[scenario]
+    return media.to_bytes(page.resize((width, round(page.height * width / page.width))))
+
+
+@pytest.fixture
+def fake_id_check_engine(settings):
+    """Journey tests: the automated checks answered by the fake engine, from magic inputs
+    (verification/idchecks/fake_engine.py), in milliseconds. The real engines stay in the
+    pipeline, attack, forgery and upload tests."""
+    settings.ID_CHECK_ENGINE = "fake"
+
+
+@cache
 def face_jpeg() -> bytes:
     return media.to_bytes(media.face_image(600))
 

@@ -13,13 +13,16 @@ from tests.verification.idchecks.conftest import (
     blank_jpeg,
     clip,
     face_scan,
+    magic_passport_jpeg,
     make_p5_patient,
-    passport_jpeg,
 )
 from verification.idchecks import faces, services
 from verification.models import IdCheck
 
 SLOW = 120_000  # sending runs the automated checks (OCR) in the eager test setup
+# The fake engine decides the automated checks (its magic: the passport's width); the real
+# engines' journey in a browser is test_fast_track_browser.py.
+pytestmark = pytest.mark.usefixtures("fake_id_check_engine")
 
 
 @pytest.fixture
@@ -29,7 +32,8 @@ def files(tmp_path):
         "blank": tmp_path / "me.jpg",
         "video": tmp_path / "me.webm",
     }
-    paths["passport"].write_bytes(passport_jpeg())
+    # A passport whose face is not the patient's (the fake engine's magic width).
+    paths["passport"].write_bytes(magic_passport_jpeg("face_not_theirs"))
     paths["blank"].write_bytes(blank_jpeg())
     paths["video"].write_bytes(clip("webm"))
     for prompt in faces.PROMPTS:  # the face scan for whichever prompt the page gives

@@ -10,19 +10,25 @@ from django.db import transaction
 
 from tests.fixtures.browser import axe_check
 from tests.fixtures.sessions import sign_in_browser
-from tests.verification.idchecks.conftest import blank_jpeg, face_scan, passport_jpeg
+from tests.verification.idchecks.conftest import blank_jpeg, face_scan, magic_passport_jpeg
 from tests.verification.idchecks.test_browser import SLOW, checker_page, go, take_and_decide
 from tests.verification.idchecks.trace_helpers import build_trace_check, make_p0_patient, nhs_record
 from verification.idchecks import faces, services
 from verification.models import IdCheck, Identity
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The fake ID check engine reads the documents (test_trace_pipeline.py has the real one).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fake_id_check_engine"),
+]
 
 
 @pytest.fixture
 def files(tmp_path):
     paths = {"passport": tmp_path / "passport.jpg"}
-    paths["passport"].write_bytes(passport_jpeg())
+    # A passport whose face is not the patient's (the fake engine's magic width).
+    paths["passport"].write_bytes(magic_passport_jpeg("face_not_theirs"))
     for prompt in faces.PROMPTS:  # the face scan for whichever prompt the page gives
         paths[prompt] = tmp_path / f"{prompt}.webm"
         paths[prompt].write_bytes(face_scan(prompt))

@@ -18,13 +18,14 @@ def _submit(check):
 
 @pytest.fixture
 def settings(settings):
-    """The fast track on, here and in the worker process (``celery_worker_process``)."""
+    """The fast track on, here and in the worker process (``celery_worker`` and
+    ``celery_worker_process`` pass it on)."""
     settings.P9_FAST_TRACK = True
     return settings
 
 
 @pytest.mark.worker
-def test_a_worker_on_the_checks_queue_fast_tracks_a_check(settings, celery_worker_process):
+def test_a_worker_on_the_checks_queue_fast_tracks_a_check(settings, celery_worker):
     patient = make_p5_patient()
     check = genuine_check(patient)
     started = time.monotonic()
@@ -37,6 +38,31 @@ def test_a_worker_on_the_checks_queue_fast_tracks_a_check(settings, celery_worke
     assert time.monotonic() - started < 180
 
 
+@pytest.mark.worker
+def test_a_worker_traces_the_nhs_record_of_a_p0_patient_and_fast_tracks(settings, celery_worker):
+    """The route after a failed P5 trace, through a real worker process (ADR 0043)."""
+    from tests.verification.idchecks.trace_helpers import (
+        build_trace_check,
+        make_p0_patient,
+        nhs_record,
+    )
+    from verification.models import Identity
+
+    patient = make_p0_patient()
+    record = nhs_record()
+    check = build_trace_check(patient)
+    _submit(check)
+    wait_for(
+        lambda: IdCheck.objects.get(pk=check.pk).status == IdCheck.Status.APPROVED, timeout=180
+    )
+    trace = AutomatedCheck.objects.get(id_check=check, name="nhs_record")
+    assert trace.outcome == "pass" and trace.details["details_from"] == "document"
+    assert Identity.objects.get(user=patient).nhs_number == record.nhs_number
+    patient.refresh_from_db()
+    assert patient.proofing_level == "P9"
+
+
+# Last in the file: its own worker stops the shared one the tests above use.
 @pytest.mark.worker
 def test_a_check_killed_mid_way_completes_after_the_worker_restarts(
     settings, celery_worker_process
@@ -61,31 +87,5 @@ def test_a_check_killed_mid_way_completes_after_the_worker_restarts(
     assert len(results) == every
     # Finished checks were kept, not run again.
     assert all(results[name].completed_at == at for name, at in done_before.items())
-    patient.refresh_from_db()
-    assert patient.proofing_level == "P9"
-
-
-@pytest.mark.worker
-def test_a_worker_traces_the_nhs_record_of_a_p0_patient_and_fast_tracks(
-    settings, celery_worker_process
-):
-    """The route after a failed P5 trace, through a real worker process (ADR 0043)."""
-    from tests.verification.idchecks.trace_helpers import (
-        build_trace_check,
-        make_p0_patient,
-        nhs_record,
-    )
-    from verification.models import Identity
-
-    patient = make_p0_patient()
-    record = nhs_record()
-    check = build_trace_check(patient)
-    _submit(check)
-    wait_for(
-        lambda: IdCheck.objects.get(pk=check.pk).status == IdCheck.Status.APPROVED, timeout=180
-    )
-    trace = AutomatedCheck.objects.get(id_check=check, name="nhs_record")
-    assert trace.outcome == "pass" and trace.details["details_from"] == "document"
-    assert Identity.objects.get(user=patient).nhs_number == record.nhs_number
     patient.refresh_from_db()
     assert patient.proofing_level == "P9"
