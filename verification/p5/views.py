@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from verification import uplift
+from verification.gp_online.services import too_young_for_p9
 from verification.p5 import forms, services
 from verification.p5.state import JOURNEY, OUTCOME_PAGES
 
@@ -163,6 +164,7 @@ def _result(template: str, url_name: str):
             {
                 "level": request.user.proofing_level,
                 "attempts_left": services.attempts_left(request.user),
+                "too_young_for_p9": too_young_for_p9(request.user),
                 # Back to the question they started with, their answers filled in.
                 "try_again_url": "verification:p5:name"
                 if state.by == "name"
