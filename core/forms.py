@@ -51,31 +51,51 @@ class DateInputWidget(forms.MultiWidget):
 
 
 class DateInputField(forms.MultiValueField):
-    """A date typed as day, month and year, with the NHS.UK error messages."""
+    """A date typed as day, month and year, with the NHS.UK date input's error messages.
+
+    ``error_name`` is what the messages call the date ("Date of birth must be a real date"),
+    so a question used as the label ("What is your date of birth?") never ends up inside a
+    sentence. The parts are checked here, not by Django's sub-fields, so no default message
+    ("Enter a complete value.") reaches the page.
+    """
 
     widget = DateInputWidget
+    EARLIEST_YEAR = 1890
 
-    def __init__(self, *, past_only: bool = True, **kwargs):
+    def __init__(self, *, error_name: str = "Date", past_only: bool = True, **kwargs):
         self.past_only = past_only
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+        self.error_name = error_name
+        not_a_date = {"null_characters_not_allowed": f"{error_name} must be a real date"}
+        fields = tuple(forms.CharField(required=False, error_messages=not_a_date) for _ in range(3))
+        error_messages = {
+            "required": f"Enter your {error_name.lower()}",
+            "invalid": f"{error_name} must be a real date",
+            "incomplete": f"{error_name} must include a day, month and year",
+            **kwargs.pop("error_messages", {}),
+        }
+        super().__init__(
+            fields=fields, require_all_fields=False, error_messages=error_messages, **kwargs
+        )
 
     def compress(self, data_list):
         if not data_list or not any(data_list):
             return None
         day, month, year = (str(part or "").strip() for part in data_list)
-        name = self.label.lower() if self.label else "date"
-        if not (day and month and year):
-            missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
-            raise forms.ValidationError(f"{self.label or 'Date'} must include a {missing[0]}")
+        name = self.error_name
+        missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            parts = " and ".join(missing) if len(missing) == 2 else missing[0]
+            raise forms.ValidationError(f"{name} must include a {parts}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise forms.ValidationError(f"{name} must be a real date")
+        if len(year) != 4:
+            raise forms.ValidationError("Year must include 4 numbers")
         try:
             value = datetime.date(int(year), int(month), int(day))
         except ValueError:
-            raise forms.ValidationError(f"{self.label or 'Date'} must be a real date") from None
-        if len(year) != 4:
-            raise forms.ValidationError("Year must include 4 numbers")
+            raise forms.ValidationError(f"{name} must be a real date") from None
         if self.past_only and value > datetime.date.today():
-            raise forms.ValidationError(f"{self.label or 'Date'} must be in the past")
-        if value.year < 1890:
-            raise forms.ValidationError(f"Enter a real {name}")
+            raise forms.ValidationError(f"{name} must be in the past")
+        if value.year < self.EARLIEST_YEAR:
+            raise forms.ValidationError(f"{name} must be in or after {self.EARLIEST_YEAR}")
         return value

@@ -16,16 +16,22 @@ SESSION_KEY = "uplift"
 JOURNEY_START = {"P5": "verification:start", "P9": "verification:start"}
 
 
-def start_uplift(request, target_level: str, return_to: str):
-    """Remember where to return, and send the patient to the journey for ``target_level``."""
+def start_uplift(request, target_level: str, return_to: str, service_name: str = ""):
+    """Remember where to return (and the name of the service asking, for the pages to say
+    who needs what), and send the patient to the journey for ``target_level``."""
     if not url_has_allowed_host_and_scheme(return_to, allowed_hosts={request.get_host()}):
         raise ValueError("return_to must be a URL on this site")
-    request.session[SESSION_KEY] = {"target": target_level, "return_to": return_to}
+    request.session[SESSION_KEY] = {
+        "target": target_level,
+        "return_to": return_to,
+        "service": service_name,
+    }
     return redirect(reverse(JOURNEY_START[target_level]))
 
 
 def pending_uplift(request) -> dict | None:
-    """The uplift in progress for this session, if any: {"target": "P5", "return_to": url}."""
+    """The uplift in progress for this session, if any:
+    {"target": "P5", "return_to": url, "service": "the service's name"}."""
     return request.session.get(SESSION_KEY)
 
 

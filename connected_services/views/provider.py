@@ -170,7 +170,9 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
         return response
     if decision.action == "uplift":
         authorization.mark_uplift(request, authz, decision.level)
-        return start_uplift(request, decision.level, return_to=authz.path)
+        return start_uplift(
+            request, decision.level, return_to=authz.path, service_name=authz.service.name
+        )
     if decision.action == "consent":
         return _consent_page(request, authz, decision)
     return _issue(request, authz, decision)

@@ -93,6 +93,33 @@ def test_a_patient_whose_details_match_nobody_sees_the_neutral_page(page, user):
     assert user.proofing_level == "P0"
 
 
+def test_try_again_after_no_match_keeps_what_the_patient_typed(page, user):
+    patient = SyntheticPatientFactory()
+    open_hub(page, user)
+    enter_nhs_number(page, patient.nhs_number)
+    enter_birth_date_and_postcode(page, day="15")  # a wrong day
+    assert page.get_by_role(
+        "heading", name="We could not prove who you are with these details"
+    ).is_visible()
+    assert patient.nhs_number not in page.url and "15" not in page.url
+    page.get_by_role("link", name="Try again").click()
+    axe_check(page)
+    assert page.get_by_label("What is your NHS number?").input_value() == patient.nhs_number
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    assert page.get_by_label("Day").input_value() == "15"
+    assert page.get_by_label("Year").input_value() == "1990"
+    page.get_by_label("Day").fill("14")
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    assert page.get_by_label("What is your postcode?").input_value() == "CF10 1EP"
+    page.get_by_role("button", name="Continue").click()
+    axe_check(page)
+    assert page.get_by_role("heading", name="You have proved who you are").is_visible()
+    user.refresh_from_db()
+    assert user.proofing_level == "P5"
+
+
 def test_twins_who_match_several_records_see_the_same_neutral_page(page, user):
     SyntheticPatientFactory(given_name="Sam Alex", family_name="Okafor", postcode="LS1 4AP")
     SyntheticPatientFactory(given_name="Sam Jordan", family_name="Okafor", postcode="LS1 4AP")

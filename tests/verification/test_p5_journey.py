@@ -181,11 +181,43 @@ def test_a_patient_who_jumps_ahead_is_sent_back(client):
     assert not TraceAttempt.objects.exists()
 
 
-def test_the_answers_leave_the_session_after_the_trace(client):
+def test_the_answers_leave_the_session_when_the_trace_matches(client):
     patient = SyntheticPatientFactory()
-    by_number(client, patient.nhs_number, postcode="CF10 1EQ")
+    assert by_number(client, patient.nhs_number).url == reverse("verification:p5:matched")
     assert patient.nhs_number not in str(dict(client.session))
     assert "1990-02-14" not in str(dict(client.session))
+
+
+def test_try_again_after_no_match_shows_what_the_patient_typed(client):
+    patient = SyntheticPatientFactory()
+    response = by_number(client, patient.nhs_number, postcode="CF10 1EQ")
+    assert response.url == reverse("verification:p5:not_matched")
+    page = client.get(response.url).content.decode()
+    assert f'href="{NHS_NUMBER}">Try again' in page
+    assert f'value="{patient.nhs_number}"' in client.get(NHS_NUMBER).content.decode()
+    page = client.get(DOB).content.decode()
+    assert 'value="14"' in page and 'value="2"' in page and 'value="1990"' in page
+    assert 'value="CF10 1EQ"' in client.get(POSTCODE).content.decode()
+    # Correcting one answer and tracing again works from the kept ones.
+    assert client.post(POSTCODE, {"postcode": "CF10 1EP"}).url == reverse("verification:p5:matched")
+    assert patient.nhs_number not in str(dict(client.session))
+
+
+def test_try_again_after_a_name_trace_opens_the_name_question_filled_in(client):
+    by_name(client, "Ffion", "Hughes", postcode="CF10 1EQ")
+    page = client.get(reverse("verification:p5:not_matched")).content.decode()
+    assert f'href="{NAME}">Try again' in page
+    page = client.get(NAME).content.decode()
+    assert 'value="Ffion"' in page and 'value="Hughes"' in page
+
+
+def test_signing_out_forgets_the_answers(client, user):
+    patient = SyntheticPatientFactory()
+    by_number(client, patient.nhs_number, postcode="CF10 1EQ")
+    client.post(reverse("accounts:sign_out"))
+    client = signed_in_client(user)
+    assert patient.nhs_number not in client.get(NHS_NUMBER).content.decode()
+    assert client.get(DOB).url == NHS_NUMBER
 
 
 def test_a_patient_outside_the_nations_served_is_told_nhs_login_is_not_for_them(client, user):

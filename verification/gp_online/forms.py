@@ -14,20 +14,32 @@ class OnlineDetailsForm(forms.Form):
     account_id = forms.CharField(
         label="Account ID",
         max_length=40,
-        error_messages={"required": "Enter your Account ID"},
+        error_messages={
+            "required": "Enter your Account ID",
+            "max_length": "Account ID must be 40 characters or fewer",
+            "null_characters_not_allowed": "Enter your Account ID as it is in the letter",
+        },
         widget=forms.TextInput(attrs={**_CODE_ATTRS, "inputmode": "numeric"}),
     )
     linkage_key = forms.CharField(
         label="Linkage key",
         max_length=40,
-        error_messages={"required": "Enter your linkage key"},
+        error_messages={
+            "required": "Enter your linkage key",
+            "max_length": "Linkage key must be 40 characters or fewer",
+            "null_characters_not_allowed": "Enter your linkage key as it is in the letter",
+        },
         widget=forms.TextInput(attrs=_CODE_ATTRS),
     )
     ods_code = forms.CharField(
         label="ODS code",
         max_length=20,
         help_text="This is your GP practice code. It is in the letter, for example A12345.",
-        error_messages={"required": "Enter your ODS code"},
+        error_messages={
+            "required": "Enter your ODS code",
+            "max_length": "ODS code must be 20 characters or fewer",
+            "null_characters_not_allowed": "Enter your ODS code as it is in the letter",
+        },
         widget=forms.TextInput(attrs=_CODE_ATTRS),
     )
 
@@ -41,11 +53,18 @@ class OnlineDetailsForm(forms.Form):
                 label="Last name",
                 max_length=100,
                 help_text="As your GP practice has it",
-                error_messages={"required": "Enter your last name"},
+                error_messages={
+                    "required": "Enter your last name",
+                    "max_length": "Last name must be 100 characters or fewer",
+                    "null_characters_not_allowed": (
+                        "Last name must only include letters, spaces, hyphens and apostrophes"
+                    ),
+                },
                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
             )
             self.fields["birth_date"] = DateInputField(
                 label="Date of birth",
+                error_name="Date of birth",
                 help_text="For example, 15 3 1984",
                 error_messages={"required": "Enter your date of birth"},
             )

@@ -32,8 +32,11 @@ ID_CHECK_FIRST_APPROVAL = audit.register(
     visible_to_patient=False,
 )
 ID_CHECK_APPROVED = audit.register("idcheck.approved", "An identity checker approved your ID check")
-ID_CHECK_REJECTED = audit.register(
-    "idcheck.rejected", "An identity checker could not approve your ID check"
+# Said of a checker's rejection and of one made at once with no usable NHS record (below).
+ID_CHECK_REJECTED = audit.register("idcheck.rejected", "Your ID check was not approved")
+ID_CHECK_NO_NHS_RECORD = audit.register(
+    "idcheck.no_nhs_record",
+    "We could not find one NHS record to link to your ID check, so nobody needed to look at it",
 )
 ID_CHECK_MEDIA_DELETED = audit.register(
     "idcheck.media_deleted", "The photos and video from your ID check were deleted"

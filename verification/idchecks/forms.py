@@ -35,7 +35,10 @@ class DocumentForm(forms.Form):
         label="Which photo ID will you use?",
         choices=DocumentType.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the photo ID you will use"},
+        error_messages={
+            "required": "Select the photo ID you will use",
+            "invalid_choice": "Select the photo ID you will use",
+        },
     )
     document_type.nhsuk = {"label_size": "l", "page_heading": True}
 
@@ -51,6 +54,10 @@ class _UploadField(forms.FileField):
             error_messages={
                 "required": f"Select a {what}",
                 "empty": f"The selected {what} is empty",
+                "invalid": f"Select a {what}",
+                "missing": f"Select a {what}",
+                "max_length": f"The name of the {what} file must be 100 characters or fewer",
+                "contradiction": f"Select a {what}",
             },
             **kwargs,
         )
@@ -77,7 +84,14 @@ class DocumentPhotoForm(forms.Form):
     )
     # Filled by the camera step (static/js/idcheck.js): the clip filmed while the photo was
     # taken. Without it the photo counts as chosen from a file (never fast-tracked).
-    front_clip = forms.FileField(required=False)
+    # Its problems are never the patient's to fix (see ``clean_front_clip``), so none is shown.
+    front_clip = forms.FileField(
+        required=False,
+        error_messages=dict.fromkeys(
+            ("invalid", "missing", "empty", "max_length", "contradiction"),
+            "Take the photo of your ID again",
+        ),
+    )
 
     def __init__(self, *args, needs_back: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,7 +124,10 @@ class MethodForm(forms.Form):
         label="How do you want to show us it is you?",
         choices=IdCheck.Method.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how you want to show us it is you"},
+        error_messages={
+            "required": "Select how you want to show us it is you",
+            "invalid_choice": "Select how you want to show us it is you",
+        },
     )
     method.nhsuk = {
         "label_size": "l",
@@ -127,7 +144,10 @@ class VideoForm(forms.Form):
         label="How will you show the numbers?",
         choices=IdCheck.DigitsWay.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how you will show the numbers"},
+        error_messages={
+            "required": "Select how you will show the numbers",
+            "invalid_choice": "Select how you will show the numbers",
+        },
     )
     digits_way.nhsuk = {"label_size": "m"}
     video = _UploadField(
@@ -158,19 +178,27 @@ class DecisionForm(forms.Form):
         label="Your decision",
         choices=[("approve", "Approve: this is the patient"), ("reject", "Reject")],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select approve or reject"},
+        error_messages={
+            "required": "Select approve or reject",
+            "invalid_choice": "Select approve or reject",
+        },
     )
     decision.nhsuk = {"label_size": "m"}
     reason = forms.ChoiceField(
         label="Reason for rejecting",
         choices=[("", "Select a reason"), *IdCheck.RejectionReason.choices],
         required=False,
+        error_messages={"invalid_choice": "Select a reason for rejecting from the list"},
     )
     note = forms.CharField(
         label="Note (optional)",
         widget=forms.Textarea,
         required=False,
         max_length=1000,
+        error_messages={
+            "max_length": "Note must be 1000 characters or fewer",
+            "null_characters_not_allowed": "Note must only include text",
+        },
         help_text="Do not write down personal details. The patient does not see this note.",
     )
 
@@ -179,6 +207,10 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea,
         required=False,
         max_length=1000,
+        error_messages={
+            "max_length": "Your reason for approving must be 1000 characters or fewer",
+            "null_characters_not_allowed": "Your reason for approving must only include text",
+        },
         help_text=(
             "A second identity checker must also approve it. Say what you saw that the "
             "automated check did not. Do not write down personal details."

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -604,8 +604,17 @@ def decide_automatically(check_id) -> None:
             return
     no_record = _no_usable_record(check, results)
     if no_record is not None:
-        # A checker could only reject it: tell the patient now what to do instead.
+        # A checker could only reject it: tell the patient now what to do instead, and keep
+        # it out of the queue. Nothing here can raise a level: only a rejection is written.
         check.save(update_fields=["automated_at"])
+        traced = next((r for r in results if r.name == trace.NAME), None)
+        audit.record(
+            events.ID_CHECK_NO_NHS_RECORD,
+            user=check.user,
+            check=str(check.id),
+            trace=(traced.details.get("trace") if traced else None) or "not_run",
+            reason=no_record,
+        )
         _reject(check, no_record, actor=None)
         return
     check.status = IdCheck.Status.AWAITING_REVIEW
@@ -614,15 +623,17 @@ def decide_automatically(check_id) -> None:
 
 
 def _no_usable_record(check: IdCheck, results) -> str | None:
-    """The rejection reason when a tracing check found no NHS record it could link (no
-    match, several, restricted, linked to another login, outside the nations, under age):
-    nobody can approve it, so it is not put in front of a person."""
+    """The rejection reason when a tracing check has no NHS record it could link (no match,
+    several, restricted, linked to another login, outside the nations, under age, or the
+    trace could not run): nobody can approve it (``can_approve``), so it is not put in front
+    of a person. None when the check has a record (or needs none: the patient's P5)."""
     if not check.needs_trace:
         return None
     traced = next((r for r in results if r.name == trace.NAME), None)
-    if traced is None or traced.outcome != AutomatedCheck.Outcome.FAIL:
+    passed = traced is not None and traced.outcome == AutomatedCheck.Outcome.PASS
+    if passed and check.traced_record:
         return None
-    if traced.details.get("under_minimum_age"):
+    if traced is not None and traced.details.get("under_minimum_age"):
         return IdCheck.RejectionReason.TOO_YOUNG
     return IdCheck.RejectionReason.DETAILS_MISMATCH
 
@@ -654,17 +665,22 @@ def queue():
 
 
 def queue_summary() -> dict:
-    """How many checks wait untaken, how many are being checked, how old the oldest is.
-
-    A check being checked is not also counted as waiting."""
-    waiting = queue()
-    oldest = waiting.first()
+    """The checks waiting for a checker, each counted once: first looks not taken, second
+    approvals not taken, and those being checked now (taken, either kind); with how long the
+    oldest untaken check has waited."""
     now = timezone.now()
-    in_progress = waiting.filter(locked_until__gt=now).count()
+    taken = Q(locked_until__gt=now)
+    untaken = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    counts = queue().aggregate(
+        waiting=Count("pk", filter=untaken & Q(status=IdCheck.Status.AWAITING_REVIEW)),
+        second_approvals=Count(
+            "pk", filter=untaken & Q(status=IdCheck.Status.AWAITING_SECOND_REVIEW)
+        ),
+        in_progress=Count("pk", filter=taken),
+    )
+    oldest = queue().filter(untaken).first()
     return {
-        "waiting": waiting.count() - in_progress,
-        "second_approvals": waiting.filter(status=IdCheck.Status.AWAITING_SECOND_REVIEW).count(),
-        "in_progress": in_progress,
+        **counts,
         "oldest_age": (now - oldest.submitted_at) if oldest else None,
         "oldest_age_text": timesince(oldest.submitted_at, now) if oldest else "",
     }
@@ -939,6 +955,12 @@ def next_step_advice(check: IdCheck) -> str:
         return (
             "your NHS record is already linked to another NHS login. If that login is not "
             "yours, ask your GP surgery for help."
+        )
+    if traced is not None and traced.details.get("trace") in ("multiple", "restricted"):
+        # Typing the details again cannot help: only the GP practice can link the record.
+        return (
+            "ask your GP surgery for your GP online registration details, and use them to "
+            "prove who you are instead."
         )
     if reason == IdCheck.RejectionReason.DETAILS_MISMATCH and check.needs_trace:
         return (

@@ -11,6 +11,7 @@ from verification.demographics.normalise import (
 )
 
 NAME_MAX_LENGTH = 35
+_ONLY_LETTERS = "{which} name must only include letters, spaces, hyphens and apostrophes"
 
 
 class NhsNumberForm(forms.Form):
@@ -18,6 +19,7 @@ class NhsNumberForm(forms.Form):
         label="What is your NHS number?",
         help_text="This is a 10 digit number, like 485 777 3456.",
         required=False,
+        error_messages={"null_characters_not_allowed": "NHS number must only include numbers"},
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
         ),
@@ -50,9 +52,7 @@ def _clean_name(value: str, which: str) -> str:
     if not any(ch.isalpha() for ch in value) or not all(
         ch.isalpha() or ch in " -'." for ch in value
     ):
-        raise forms.ValidationError(
-            f"{which.capitalize()} name must only include letters, spaces, hyphens and apostrophes"
-        )
+        raise forms.ValidationError(_ONLY_LETTERS.format(which=which.capitalize()))
     return value
 
 
@@ -60,11 +60,13 @@ class NameForm(forms.Form):
     given_name = forms.CharField(
         label="First name",
         required=False,
+        error_messages={"null_characters_not_allowed": _ONLY_LETTERS.format(which="First")},
         widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
     )
     family_name = forms.CharField(
         label="Last name",
         required=False,
+        error_messages={"null_characters_not_allowed": _ONLY_LETTERS.format(which="Last")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
     )
 
@@ -78,6 +80,7 @@ class NameForm(forms.Form):
 class DateOfBirthForm(forms.Form):
     birth_date = DateInputField(
         label="What is your date of birth?",
+        error_name="Date of birth",
         help_text="For example, 15 3 1984",
         required=False,
     )
@@ -95,6 +98,7 @@ class PostcodeForm(forms.Form):
         label="What is your postcode?",
         help_text="Use the postcode of the address your GP surgery has for you.",
         required=False,
+        error_messages={"null_characters_not_allowed": "Enter a real postcode, like LS1 4AP"},
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
     )
     postcode.nhsuk = {"label_size": "l", "page_heading": True, "classes": "nhsuk-input--width-10"}

@@ -1,5 +1,6 @@
 """The P5 journey's steps and the one typed object that holds its in-flight state."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from verification.journey import SessionJourney, Step
@@ -9,7 +10,9 @@ from verification.journey import SessionJourney, Step
 class P5State:
     """What the patient has told us so far, and the outcome once traced.
 
-    Kept in the (server-side) session only until the trace; then only ``outcome`` stays.
+    Kept in the (server-side) session, never in a URL. After a match only ``outcome`` stays;
+    after any other outcome the answers stay too, so trying again starts from what the
+    patient typed. Signing out ends the session, and with it the answers.
     """
 
     nhs_number: str = ""
@@ -27,6 +30,16 @@ class P5State:
     @property
     def by(self) -> str:
         return "nhs_number" if self.nhs_number else "name"
+
+    def traced(self, outcome: str) -> "P5State":
+        """The state after a trace: the outcome, and the answers unless they matched."""
+        if outcome == "matched":
+            return P5State(outcome=outcome)
+        return dataclasses.replace(self, outcome=outcome)
+
+    def for_another_try(self) -> "P5State":
+        """The answers of a finished attempt, ready to be changed and traced again."""
+        return dataclasses.replace(self, outcome="")
 
 
 NOT_MATCHED = ("no_match", "multiple", "restricted", "duplicate")

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from verification import uplift
+from verification.gp_online.services import too_young_for_p9
 from verification.p5 import forms, services
-from verification.p5.state import JOURNEY, OUTCOME_PAGES, P5State
+from verification.p5.state import JOURNEY, OUTCOME_PAGES
 
 RESULT_PAGES = set(OUTCOME_PAGES.values())
 
@@ -36,8 +37,8 @@ def _question(request, url_name, form_class, template, initial, store, next_url,
     state, elsewhere = _enter(request, url_name)
     if elsewhere:
         return elsewhere
-    if state.outcome:  # a finished attempt: start again with a clean slate
-        state = P5State()
+    if state.outcome:  # a finished attempt: start again with what they typed last time
+        state = state.for_another_try()
         JOURNEY.save(request, state)
     form = form_class(request.POST if request.method == "POST" else None, initial=initial(state))
     if request.method == "POST" and form.is_valid():
@@ -136,8 +137,9 @@ def postcode(request: HttpRequest) -> HttpResponse:
             # saving the session, so this page is a 200.)
             JOURNEY.save(request, state)
             return _render(request, "unavailable.jinja")
-        # Only the outcome is kept: nothing the patient typed stays in the session.
-        JOURNEY.save(request, P5State(outcome=outcome))
+        # On a match only the outcome is kept. Otherwise the answers stay in the (server-side)
+        # session so "Try again" shows what they typed, until they sign out or it matches.
+        JOURNEY.save(request, state.traced(outcome))
         pending = uplift.pending_uplift(request)
         if outcome == "matched" and pending and request.user.has_level(pending["target"]):
             JOURNEY.clear(request)
@@ -153,7 +155,7 @@ def postcode(request: HttpRequest) -> HttpResponse:
 def _result(template: str, url_name: str):
     @login_required
     def view(request: HttpRequest) -> HttpResponse:
-        _, elsewhere = _enter(request, url_name)
+        state, elsewhere = _enter(request, url_name)
         if elsewhere:
             return elsewhere
         return _render(
@@ -162,6 +164,11 @@ def _result(template: str, url_name: str):
             {
                 "level": request.user.proofing_level,
                 "attempts_left": services.attempts_left(request.user),
+                "too_young_for_p9": too_young_for_p9(request.user),
+                # Back to the question they started with, their answers filled in.
+                "try_again_url": "verification:p5:name"
+                if state.by == "name"
+                else "verification:p5:nhs_number",
             },
         )
 

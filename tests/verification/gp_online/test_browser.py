@@ -167,7 +167,14 @@ def test_an_under_age_patient_sees_a_clear_page(page):
     make_details(registered)
     sign_in_browser(page, user)
 
-    open_gp_route(page)
+    # The hub offers no P9 route to them (issue 16), and says why.
+    page.goto("/prove-who-you-are/")
+    axe_check(page)
+    assert page.get_by_role("link", name="Use your GP online registration details").count() == 0
+    assert "11 or older" in page.locator("main").inner_text()
+    # The address typed in still gets the clear page.
+    page.goto("/prove-who-you-are/gp-online-details/")
+    axe_check(page)
     assert page.locator("h1").inner_text() == "You cannot prove who you are to a high level yet"
     assert "11 or older" in page.content()
 

@@ -4,6 +4,8 @@ A checker who could approve a check whose face did not match, or whose document 
 match the NHS record, on their own, with nothing said, is one bribe away from a forged P9.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -137,3 +139,32 @@ def test_the_queue_counts_a_check_being_checked_once():
     services.take_next(checker())
     summary = services.queue_summary()
     assert (summary["waiting"], summary["in_progress"]) == (1, 1)
+
+
+def test_the_queue_page_counts_each_check_once_first_looks_second_approvals_and_taken():
+    first_checker, second = checker(), checker()
+    approved_once = failed(waiting_check())
+    taken_by(first_checker, approved_once)
+    services.approve(approved_once.pk, first_checker, "The face matches in good light")
+    waiting_check(), waiting_check()
+    services.take_next(second)  # takes the oldest: the one waiting for a second approval
+
+    summary = services.queue_summary()
+    assert (summary["waiting"], summary["second_approvals"], summary["in_progress"]) == (2, 0, 1)
+    services.take_next(checker())  # one of the first looks
+    summary = services.queue_summary()
+    assert (summary["waiting"], summary["second_approvals"], summary["in_progress"]) == (1, 0, 2)
+
+    # A second approval nobody has taken is counted there, and only there.
+    IdCheck.objects.filter(pk=approved_once.pk).update(locked_until=None)
+    page = signed_in_client(checker()).get(reverse("verification:review_queue")).content.decode()
+    rows = re.findall(
+        r'summary-list__key"\s*>\s*(.*?)\s*</dt>\s*<dd class="nhsuk-summary-list__value"\s*>'
+        r"\s*(.*?)\s*</dd>",
+        page,
+        re.S,
+    )
+    counts = dict(rows)
+    assert counts["Waiting, not taken"] == "1"
+    assert counts["Waiting for a second approval"] == "1"
+    assert counts["Being checked now"] == "1"

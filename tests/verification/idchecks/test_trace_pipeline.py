@@ -8,10 +8,12 @@ import json
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent, Notification
 from core.notifications.service import rendered
+from tests.fixtures.sessions import signed_in_client
 from tests.verification.idchecks.conftest import (
     blank_jpeg,
     genuine_capture,
@@ -29,6 +31,7 @@ from tests.verification.idchecks.trace_helpers import (
 from verification import demographics
 from verification.demographics.types import DemographicsUnavailable, Outcome, TraceResult
 from verification.idchecks import services
+from verification.idchecks import trace as trace_module
 from verification.models import IdCheck, Identity
 
 
@@ -113,10 +116,46 @@ def test_not_found_is_rejected_at_once_with_what_to_do_and_never_queued(db, subm
     assert not Identity.objects.filter(user=patient).exists()
     rejected = AuditEvent.objects.get(user=patient, event="idcheck.rejected")
     assert rejected.details["automatic"] is True and rejected.actor is None
+    decision = AuditEvent.objects.get(user=patient, event="idcheck.no_nhs_record")
+    assert decision.details["trace"] == "no_match" and decision.actor is None
+    assert not AuditEvent.objects.filter(user=patient, event="idcheck.queued_for_review")
+    # The status page says at once what to do instead.
+    page = signed_in_client(patient).get(reverse("verification:idcheck_status")).content.decode()
+    assert "the details do not match the NHS record" in page
+    assert "as your GP surgery has them" in page
+    assert "Use your GP online registration details" in page
     _, body = rendered(Notification.objects.get(user=patient, template="idchecks.rejected"))
     assert "the details do not match the NHS record" in body
     assert "GP online registration details" in body and "/gp-online-details/" in body
     assert "as your GP surgery has them" in body
+
+
+def test_a_trace_that_could_not_run_is_never_put_in_front_of_a_checker(db, submit, monkeypatch):
+    def broken(check, reading, today=None):
+        raise ValueError("damaged")
+
+    monkeypatch.setattr(trace_module, "trace_check", broken)
+    patient = make_p0_patient()
+    nhs_record()
+    check = submit(build_trace_check(patient))
+
+    assert trace_result(check).outcome == "unsure"
+    assert check.status == IdCheck.Status.REJECTED and check.decided_by is None
+    assert not services.queue().filter(pk=check.pk).exists()
+    patient.refresh_from_db()
+    assert patient.proofing_level == "P0"
+    decision = AuditEvent.objects.get(user=patient, event="idcheck.no_nhs_record")
+    assert decision.details["trace"] == "not_run"
+
+
+def test_several_matches_say_to_ask_the_gp_practice(db, submit):
+    patient = make_p0_patient()
+    nhs_record(given_name="Jane Ann")
+    nhs_record(given_name="Jane Beth")
+    check = submit(build_trace_check(patient))
+    assert "ask your GP surgery for your GP online registration details" in (
+        services.next_step_advice(check)
+    )
 
 
 def test_several_matches_are_no_answer_and_cannot_be_approved(db, submit):
