@@ -38,6 +38,10 @@ ID_CHECK_NO_NHS_RECORD = audit.register(
     "idcheck.no_nhs_record",
     "We could not find one NHS record to link to your ID check, so nobody needed to look at it",
 )
+ID_CHECK_TRACING_LIMITED = audit.register(
+    "idcheck.tracing_limited",
+    "You tried to send an ID check after too many tries to find your NHS record",
+)
 ID_CHECK_MEDIA_DELETED = audit.register(
     "idcheck.media_deleted", "The photos and video from your ID check were deleted"
 )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from accounts.models import ProofingLevel
+from accounts.models import ProofingLevel, User
 from accounts.services import proofing_hold, set_proofing_level
 from core import audit, notifications
 from core.queueing import queue_after_commit
@@ -36,7 +36,7 @@ from verification.idchecks import (
     trace,
 )
 from verification.idchecks.uploads import CleanImage, CleanVideo
-from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity
+from verification.models import AutomatedCheck, IdCheck, IdCheckMedia, Identity, TraceAttempt
 from verification.models.idchecks import PASSPORTS, DocumentType
 from verification.p5 import services as p5_services
 from verification.tasks import run_id_checks
@@ -220,14 +220,58 @@ def _drop_media(check: IdCheck, kinds) -> None:
         check._prefetched_objects_cache.pop("media", None)
 
 
-@transaction.atomic
+class TracingLimited(Exception):
+    """The patient has sent as many checks that trace their NHS record as the window allows;
+    ``next_attempt_at`` says when one is free again."""
+
+    def __init__(self, next_attempt_at):
+        super().__init__("too many traced photo ID checks")
+        self.next_attempt_at = next_attempt_at
+
+
+def _photo_id_traces(user):
+    since = timezone.now() - settings.P5_TRACE_WINDOW
+    return TraceAttempt.objects.filter(
+        user=user, by=TraceAttempt.By.PHOTO_ID, created_at__gte=since
+    )
+
+
 def submit(check: IdCheck, *, request=None) -> None:
+    """Send the check (``_send``); a send refused by the limit on traced checks is audited
+    (after its transaction has rolled back, so the event stays) and raised again."""
+    try:
+        _send(check, request=request)
+    except TracingLimited:
+        audit.record(
+            events.ID_CHECK_TRACING_LIMITED, request=request, user=check.user, check=str(check.id)
+        )
+        raise
+
+
+@transaction.atomic
+def _send(check: IdCheck, *, request=None) -> None:
     """Send the check: the patient is emailed, and the automated checks are queued. If the
     broker is down the check is safe in the database, and the periodic
-    ``resume_stalled_id_checks`` queues it again, so the patient sees no error."""
+    ``resume_stalled_id_checks`` queues it again, so the patient sees no error.
+
+    A check that traces the NHS record (no P5 yet, ADR 0043) takes one of the patient's
+    traced-check attempts first (``P5_TRACE_ATTEMPTS`` per ``P5_TRACE_WINDOW``, counted apart
+    from P5's): a no-match is rejected at once, so without a limit the route would answer
+    "do these details match a record?" as often as photos can be uploaded. Raises
+    ``TracingLimited`` (the check stays a draft, nothing lost) when none is left."""
     check = IdCheck.objects.select_for_update().get(pk=check.pk)
     if check.status != IdCheck.Status.DRAFT:
         return
+    if check.needs_trace:
+        # Under the login's row lock: two sends at once cannot both take the last attempt.
+        User.objects.select_for_update().filter(pk=check.user_id).first()
+        traces = _photo_id_traces(check.user)
+        if traces.count() >= settings.P5_TRACE_ATTEMPTS:
+            oldest = traces.order_by("created_at").values_list("created_at", flat=True).first()
+            raise TracingLimited(oldest + settings.P5_TRACE_WINDOW)
+        TraceAttempt.objects.create(
+            user=check.user, by=TraceAttempt.By.PHOTO_ID, outcome=TraceAttempt.Outcome.UNAVAILABLE
+        )
     check.status = IdCheck.Status.SUBMITTED
     check.submitted_at = timezone.now()
     check.save(update_fields=["status", "submitted_at"])
@@ -413,6 +457,12 @@ def _trace(check: IdCheck, media: MediaReadings) -> checks.Result:
         reading = None
     result = trace.trace_check(check, reading)
     check.save(update_fields=["traced_record"])
+    outcome = result.details.get("trace")
+    if outcome in TraceAttempt.Outcome.values and outcome != TraceAttempt.Outcome.UNAVAILABLE:
+        # The attempt ``submit`` took, given its outcome (for support; no personal data).
+        attempt = _photo_id_traces(check.user).order_by("-created_at").first()
+        if attempt is not None:
+            TraceAttempt.objects.filter(pk=attempt.pk).update(outcome=outcome)
     return result
 
 

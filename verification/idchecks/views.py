@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.ratelimit import Limit
@@ -258,10 +259,25 @@ def check_answers(request: HttpRequest) -> HttpResponse:
     check, away = _step_page(request, "check_answers")
     if away:
         return away
+    error_messages = []
     if request.method == "POST":
-        services.submit(check, request=request)
-        return redirect("verification:idcheck_status")
-    return render(request, "verification/idcheck/check_answers.jinja", {"check": check})
+        try:
+            services.submit(check, request=request)
+        except services.TracingLimited as limited:
+            when = timezone.localtime(limited.next_attempt_at)
+            time = when.strftime("%-I:%M%p").lower()  # NHS.UK style: 2:30pm
+            error_messages.append(
+                "You have sent too many ID checks that needed us to find your NHS record. "
+                f"Your answers are saved: you can send this check after {time} on "
+                f"{when:%-d %B}"
+            )
+        else:
+            return redirect("verification:idcheck_status")
+    return render(
+        request,
+        "verification/idcheck/check_answers.jinja",
+        {"check": check, "error_messages": error_messages},
+    )
 
 
 @login_required

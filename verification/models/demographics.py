@@ -55,6 +55,8 @@ class TraceAttempt(models.Model):
     class By(models.TextChoices):
         NHS_NUMBER = "nhs_number", "NHS number"
         NAME = "name", "Name"
+        # A photo ID check that traced the record (ADR 0043): limited on its own count.
+        PHOTO_ID = "photo_id", "Photo ID check"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trace_attempts"

@@ -21,10 +21,17 @@ ROUTE = "demographics trace"
 LIMITED = "limited"
 
 
-def attempts_used(user: User) -> int:
-    """Traces this patient made in the current window (24 hours by default)."""
+def _p5_traces(user: User):
+    """This patient's P5 traces in the current window (24 hours by default)."""
     since = timezone.now() - settings.P5_TRACE_WINDOW
-    return TraceAttempt.objects.filter(user=user, created_at__gte=since).count()
+    return TraceAttempt.objects.filter(user=user, created_at__gte=since).exclude(
+        by=TraceAttempt.By.PHOTO_ID
+    )
+
+
+def attempts_used(user: User) -> int:
+    """Traces this patient made at P5 in the current window (24 hours by default)."""
+    return _p5_traces(user).count()
 
 
 def is_limited(user: User) -> bool:
@@ -38,13 +45,7 @@ def attempts_left(user: User) -> int:
 
 def next_attempt_at(user: User) -> datetime.datetime | None:
     """When the oldest attempt in the window drops out, freeing one again."""
-    since = timezone.now() - settings.P5_TRACE_WINDOW
-    oldest = (
-        TraceAttempt.objects.filter(user=user, created_at__gte=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    oldest = _p5_traces(user).order_by("created_at").values_list("created_at", flat=True).first()
     return oldest + settings.P5_TRACE_WINDOW if oldest else None
 
 

@@ -188,3 +188,42 @@ def test_nothing_entered_is_in_the_session_the_task_arguments_the_audit_or_the_l
         assert value.lower() not in session.lower(), value
         assert value.lower() not in audit.lower(), value
         assert value not in logs, value
+
+
+def _ready_to_send(client, record):
+    answer_details(client, nhs_number=record.nhs_number)
+    client.post(url("idcheck_document"), {"document_type": "uk_passport"})
+    photo, clip = genuine_capture()
+    client.post(url("idcheck_document_photo"), {"front": jpeg(photo), "front_clip": video(clip)})
+    client.post(url("idcheck_method"), {"method": "face_scan"})
+    face_scan_for_the_prompt(client)
+
+
+def test_checks_that_trace_the_record_are_limited_so_the_route_is_no_faster_oracle(
+    client, patient, settings, django_capture_on_commit_callbacks
+):
+    """A no-match is rejected at once, so each traced check answers "do these details match
+    a record?". Without a limit of its own the route would answer that as often as photos can
+    be uploaded; P5's own attempts are left as they were."""
+    from verification.models import TraceAttempt
+    from verification.p5.services import attempts_left
+
+    settings.P5_TRACE_ATTEMPTS = 2
+    _ready_to_send(client, nhs_record())
+    TraceAttempt.objects.create(user=patient, by="photo_id", outcome="no_match")  # an earlier
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.post(url("idcheck_check_answers")).url == url("idcheck_status")
+    assert queued  # the checks and the email
+    assert TraceAttempt.objects.filter(user=patient, by="photo_id").count() == 2
+    assert attempts_left(patient) == 2  # P5 is counted apart
+
+    IdCheck.objects.update(status=IdCheck.Status.DRAFT)  # as if they sent another check
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url("idcheck_check_answers"))
+    page = response.content.decode()
+    assert response.status_code == 200 and not queued
+    assert "<title>Error: " in page
+    assert "You have sent too many ID checks that needed us to find your NHS record" in page
+    assert IdCheck.objects.get().status == IdCheck.Status.DRAFT  # nothing lost
+    assert TraceAttempt.objects.filter(user=patient, by="photo_id").count() == 2
+    assert AuditEvent.objects.filter(user=patient, event="idcheck.tracing_limited").exists()
