@@ -1,12 +1,12 @@
 """Demo logins for trying the service (``manage.py seed_demo``; never in production)."""
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import PhoneDevice, User
 from accounts.services.backup_codes import add_backup_code
+from accounts.services.support import support_staff_group
 
 PASSWORD = "correct horse battery"
 PATIENT_EMAIL = "patient@example.com"
@@ -54,7 +54,7 @@ def seed() -> list[str]:
     if created:
         support.set_password(STAFF_PASSWORD)
         support.save()
-    support.groups.add(Group.objects.get(name="Support staff"))
+    support.groups.add(support_staff_group())
     add_backup_code(support, SUPPORT_TOKEN, name="Demo backup codes")
     return [
         f"Demo patient (P0): {PATIENT_EMAIL} / {PASSWORD}  (security codes appear in the outbox)",

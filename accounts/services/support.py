@@ -28,6 +28,21 @@ REASONS = {
 }
 
 
+SUPPORT_STAFF_GROUP = "Support staff"  # made by migration accounts 0007
+
+
+def support_staff_group():
+    """The Support staff group with its one permission, ``accounts.look_after_logins``
+    (made by a migration; made again here for a database emptied since, as a test's is)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=SUPPORT_STAFF_GROUP)
+    group.permissions.add(
+        Permission.objects.get(codename="look_after_logins", content_type__app_label="accounts")
+    )
+    return group
+
+
 class SupportError(Exception):
     """The action cannot be taken on this login (a staff login, or nothing to change)."""
 

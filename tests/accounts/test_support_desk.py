@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import ProofingLevel, Session, SupportCase, User
 from accounts.services import proofing_hold
 from accounts.services.limits import account_failures, record_sign_in_failure, sign_in_lock
+from accounts.services.support import support_staff_group
 from connected_services.models import RefreshToken
 from core.models import AuditEvent
 from core.notifications.service import rendered
@@ -35,7 +36,7 @@ PASSWORD = "correct horse battery"  # tests.factories.UserFactory
 
 def make_support_staff(email="support@nhs-login.example") -> User:
     staff = User.objects.create_user(email, "correct horse battery", is_staff=True)
-    staff.groups.add(Group.objects.get(name="Support staff"))
+    staff.groups.add(support_staff_group())
     return staff
 
 
@@ -106,7 +107,7 @@ def test_the_overview_shows_level_route_factors_browsers_services_and_audit(supp
 def test_practice_staff_and_checkers_see_no_patient_logins(jane):
     practice_staff = staff_client(make_staff(make_practice()))
     checker = User.objects.create_user("checker@nhs-login.example", "pw long enough", is_staff=True)
-    checker.groups.add(Group.objects.get(name="Identity checkers"))
+    checker.groups.add(Group.objects.get_or_create(name="Identity checkers")[0])
     for client in (practice_staff, staff_client(checker)):
         assert client.get(LIST, {"q": jane.email}).status_code == 403
         assert client.get(f"{LIST}{jane.pk}/act/").status_code == 403
