@@ -95,11 +95,10 @@ class Process:
 
 
 def gunicorn(name: str, port: int, env: dict, log_dir: Path, workers: int) -> Process:
-    """The Procfile's web process (config.wsgi, gthread workers with 4 threads), on ``port``."""
+    """The Procfile's web process (config.wsgi, sync workers), on ``port``."""
     command = [
         str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"{HOST}:{port}",
-        "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
-        "--keep-alive", "75", "--forwarded-allow-ips", HOST, "--no-control-socket",
+        "--workers", str(workers), "--forwarded-allow-ips", HOST, "--no-control-socket",
         "--graceful-timeout", "10",
     ]  # fmt: skip
     return Process(name, command, env, log_dir)

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/load.py [--patients 50]        # or `make bench`
 
-The server is the Procfile's, started here: gunicorn (config.wsgi, 2 gthread workers of 4
-threads) and a Celery worker (queues default and checks, concurrency 2), on PostgreSQL (database
+The server is the Procfile's, started here: gunicorn (config.wsgi, 2 sync
+workers) and a Celery worker (queues default and checks, concurrency 2), on PostgreSQL (database
 ``bench_load``, made when missing) and Redis (127.0.0.1:6379, databases 15 for the cache and
 sessions and 14 for the broker, emptied first). Settings as the development run's (``make
 run``: ENVIRONMENT development, DEBUG on, which the outbox page needs) with the production
@@ -221,7 +221,7 @@ def main() -> int:
     )
     print(f"reference, before: {reference()}", flush=True)
     print(
-        "server: gunicorn config.wsgi, 2 gthread workers (4 threads); "
+        "server: gunicorn config.wsgi, 2 sync workers; "
         "Celery worker, concurrency 2; "
         f"PostgreSQL {DATABASE_URL.rsplit('/', 1)[1]}, Redis {CACHE_URL} (cache, sessions), "
         f"{BROKER_URL} (broker); ENVIRONMENT=development DEBUG=True (the outbox page), "

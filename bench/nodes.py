@@ -3,7 +3,7 @@
     .venv/bin/python bench/nodes.py        # or `make bench`
 
 Each node is what one machine runs from the Procfile: a gunicorn web process (config.wsgi, one
-gthread worker here, its own port) and a Celery worker (queues default and checks), each node
+sync worker here, its own port) and a Celery worker (queues default and checks), each node
 with a DATA_DIR folder of its own. The two share only PostgreSQL (127.0.0.1:5432, database
 ``bench_nodes``, made when missing), Redis (127.0.0.1:6379, databases 13 for the cache and
 sessions and 14 for the broker, emptied first) and MEDIA_DIR, the photo ID check's uploads
@@ -474,7 +474,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     print(
-        f"two nodes on ports {PORTS[0]} (A) and {PORTS[1]} (B), each gunicorn (1 gthread worker) + "
+        f"two nodes on ports {PORTS[0]} (A) and {PORTS[1]} (B), each gunicorn (1 sync worker) + "
         f"Celery worker (concurrency 1), own DATA_DIR under {WORK.relative_to(ROOT)}/; shared: "
         f"MEDIA_DIR {WORK.relative_to(ROOT)}/shared-media, "
         f"PostgreSQL {DATABASE_URL.rsplit('/', 1)[1]}, Redis {CACHE_URL} (cache, sessions), "

@@ -6,9 +6,9 @@ provider library, driven by the same wrk scripts as bench/oidc.py, in interleave
 
 Both serve the same client (bench-service, private_key_jwt with RS512 client assertions,
 RS512 ID tokens, refresh tokens rotated on every use with reuse detection) on 2 workers: ours
-is gunicorn over PostgreSQL and Redis, as the Procfile runs it (2 gthread workers with 4
-threads each, keeping connections open: ADR 0064) and with the 2 sync workers it ran before
-(which close every connection); ``--ours`` chooses, and ``granian`` adds a Rust HTTP server's
+is gunicorn over PostgreSQL and Redis, as the Procfile runs it (2 sync workers, which close
+every connection) and with 2 gthread workers of 4 threads keeping connections open (tried
+and reverted: ADR 0064); ``--ours`` chooses, and ``granian`` adds a Rust HTTP server's
 WSGI interface (measured, not adopted; ``pip install granian`` first). The peer is a node
 cluster of 2 workers over Redis (its adapter: bench/peers/redis_adapter.mjs). Each round runs
 the first of ours, the peer, then the rest of ours, one after another, so the machine's drift
@@ -352,10 +352,11 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument(
         "--ours",
-        default="gthread,sync",
-        help="our servers, comma-separated, from gthread (the Procfile's: gunicorn, gthread "
-        "workers with 4 threads and keep-alive), sync (gunicorn's sync workers, the Procfile's "
-        "before ADR 0064) and granian (a Rust HTTP server's WSGI interface, measured only)",
+        default="sync,gthread",
+        help="our servers, comma-separated, from sync (the Procfile's: gunicorn's sync "
+        "workers), gthread (gunicorn, gthread workers with 4 threads and keep-alive: tried "
+        "and reverted, ADR 0064) and granian (a Rust HTTP server's WSGI interface, measured "
+        "only)",
     )
     parser.add_argument(
         "--sweep",
