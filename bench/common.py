@@ -145,3 +145,37 @@ def jane_smith_p5(n: int):
         traced_at=timezone.now(),
     )
     return user
+
+
+def p9_patient(email: str, *, password: str, nhs_number: str, phone: str):
+    """A new P9 login with a confirmed mobile (a django-otp device) and a traced NHS record."""
+    from django.utils import timezone
+
+    from accounts.models import PhoneDevice, User
+    from accounts.services import set_proofing_level
+    from verification.models import Identity
+
+    user = User.objects.create_user(
+        email,
+        password,
+        email_verified=True,
+        phone_number=phone,
+        phone_kind="mobile",
+        phone_verified=True,
+        terms_accepted_at=timezone.now(),
+    )
+    PhoneDevice.objects.create(
+        user=user, name="mobile", number=user.phone_number, kind="mobile", confirmed=True
+    )
+    Identity.objects.create(
+        user=user,
+        nhs_number=nhs_number,
+        given_name="Sam",
+        family_name="Benchmark",
+        birth_date="1980-01-01",
+        nation="england",
+        gp_ods_code="Y12345",
+        traced_at=timezone.now(),
+    )
+    set_proofing_level(user, "P9", route="demographics trace")
+    return user

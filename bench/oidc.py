@@ -60,7 +60,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from common import Browser, csrf_token, latest_code, reference  # bench/common.py
+from common import Browser, csrf_token, latest_code, p9_patient, reference  # bench/common.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -92,35 +92,11 @@ def patient(email: str, nhs_number: str, service):
     """A P9 patient with a confirmed mobile who has agreed to share with the bench service."""
     from django.utils import timezone
 
-    from accounts.models import PhoneDevice, User
-    from accounts.services import set_proofing_level
+    from accounts.models import User
     from connected_services.models import Consent
-    from verification.models import Identity
 
     User.objects.filter(email=email).delete()
-    user = User.objects.create_user(
-        email,
-        PASSWORD,
-        email_verified=True,
-        phone_number="+447700900001",
-        phone_kind="mobile",
-        phone_verified=True,
-        terms_accepted_at=timezone.now(),
-    )
-    PhoneDevice.objects.create(
-        user=user, name="mobile", number=user.phone_number, kind="mobile", confirmed=True
-    )
-    Identity.objects.create(
-        user=user,
-        nhs_number=nhs_number,
-        given_name="Sam",
-        family_name="Benchmark",
-        birth_date="1980-01-01",
-        nation="england",
-        gp_ods_code="Y12345",
-        traced_at=timezone.now(),
-    )
-    set_proofing_level(user, "P9", route="demographics trace")
+    user = p9_patient(email, password=PASSWORD, nhs_number=nhs_number, phone="+447700900001")
     Consent.objects.create(
         user=user,
         service=service,

@@ -25,7 +25,7 @@ os.environ.setdefault("PASSWORD_HASH_COST", "fast-for-tests")
 # not the request's. No worker runs; the bench empties its queue when it ends.
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "False"
 
-from common import bench_database, latest_code  # bench/common.py
+from common import bench_database, latest_code, p9_patient  # bench/common.py
 
 bench_database("bench_statements")
 
@@ -70,35 +70,8 @@ def statements(queries) -> list[str]:
 
 
 def patient(email: str):
-    """A P9 patient with a confirmed mobile (a django-otp device) and an NHS record."""
-    from accounts.models import PhoneDevice, User
-    from accounts.services import set_proofing_level
-    from verification.models import Identity
-
-    user = User.objects.create_user(
-        email,
-        PASSWORD,
-        email_verified=True,
-        phone_number="+447400123456",
-        phone_kind="mobile",
-        phone_verified=True,
-        terms_accepted_at=timezone.now(),
-    )
-    PhoneDevice.objects.create(
-        user=user, name="mobile", number=user.phone_number, kind="mobile", confirmed=True
-    )
-    Identity.objects.create(
-        user=user,
-        nhs_number="9434765919",
-        given_name="Jo",
-        family_name="Bench",
-        birth_date="1980-01-01",
-        postcode="LS1 4AP",
-        gp_ods_code="Y12345",
-        traced_at=timezone.now(),
-    )
-    set_proofing_level(user, "P9", route="demographics trace")
-    return user
+    """A P9 patient with a confirmed mobile and an NHS record."""
+    return p9_patient(email, password=PASSWORD, nhs_number="9434765919", phone="+447400123456")
 
 
 def sign_in_counts(user) -> dict[str, list[str]]:

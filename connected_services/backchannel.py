@@ -16,7 +16,12 @@ EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 class DeliveryFailed(Exception):
-    """The service did not accept the logout token; the task retries."""
+    """The service did not accept what was posted; the task retries."""
+
+    def __init__(self, status: str, response=None):
+        super().__init__(status)
+        self.status = status
+        self.response = response
 
 
 def signed_token(typ: str, claims: dict) -> str:
@@ -45,33 +50,46 @@ def logout_token(notice: LogoutNotice) -> str:
     )
 
 
-def deliver(notice_id: str, *, claimant: str, client: httpx.Client | None = None) -> bool:
-    """Post the logout token for a notice once, as task ``claimant``. True if delivered (now or
-    before); False if another task is trying it now (``core.delivery.claim``); DeliveryFailed
-    if the service did not accept it."""
-    if LogoutNotice.objects.filter(pk=notice_id, sent_at__isnull=False).exists():
+def post_once(model, pk, *, claimant: str, post, accepted, client=None) -> bool:
+    """Post a row of ``model`` (a notice with ``service``, ``sent_at``, ``last_status`` and a
+    claim: ``core.delivery``) to its service once, as task ``claimant``; ``post(http, row)``
+    sends it. True if delivered (now or before); False if another task holds it;
+    ``DeliveryFailed`` (with the status, and the response if there was one) if the service's
+    answer was not one of ``accepted``."""
+    if model.objects.filter(pk=pk, sent_at__isnull=False).exists():
         return True
-    notice = delivery.claim(
-        LogoutNotice.objects.filter(sent_at__isnull=True).select_related("service"),
-        notice_id,
-        claimant,
+    row = delivery.claim(
+        model.objects.filter(sent_at__isnull=True).select_related("service"), pk, claimant
     )
-    if notice is None:
+    if row is None:
         return False
+    response = None
     try:
         with client or httpx.Client(timeout=settings.OIDC_BACKCHANNEL_LOGOUT_TIMEOUT) as http:
-            response = http.post(
-                notice.service.backchannel_logout_uri,
-                data={"logout_token": logout_token(notice)},
-                headers={"Cache-Control": "no-store"},
-            )
+            response = post(http, row)
         status = str(response.status_code)
     except httpx.HTTPError as error:
         status = type(error).__name__
-    delivered = status in ("200", "204")
-    LogoutNotice.objects.filter(pk=notice.pk).update(
+    delivered = status in accepted
+    model.objects.filter(pk=row.pk).update(
         last_status=status[:40], sent_at=timezone.now() if delivered else None
     )
     if not delivered:
-        raise DeliveryFailed(status)
+        raise DeliveryFailed(status, response)
     return True
+
+
+def deliver(notice_id: str, *, claimant: str, client: httpx.Client | None = None) -> bool:
+    """Post the logout token for a notice once, as task ``claimant`` (``post_once``)."""
+
+    def post(http, notice):
+        return http.post(
+            notice.service.backchannel_logout_uri,
+            data={"logout_token": logout_token(notice)},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return post_once(
+        LogoutNotice, notice_id, claimant=claimant, post=post, accepted={"200", "204"},
+        client=client,
+    )  # fmt: skip

@@ -14,11 +14,10 @@ import time
 
 import httpx
 from django.conf import settings
-from django.utils import timezone
 
 from connected_services import backchannel
+from connected_services.backchannel import DeliveryFailed
 from connected_services.models import SecurityEvent
-from core import delivery
 
 RISC = "https://schemas.openid.net/secevent/risc/event-type/"
 CAEP = "https://schemas.openid.net/secevent/caep/event-type/"
@@ -42,10 +41,6 @@ LEVEL_NAMESPACE = "RFC8485"
 LEVEL_ORDER = {"P0": 0, "P5": 1, "P9": 2}
 # RFC 8935 section 2.2: a receiver answers 202 Accepted; 400 with an error is permanent.
 ACCEPTED = {"202", "200", "204"}
-
-
-class DeliveryFailed(Exception):
-    """The service did not accept the token now; the task retries."""
 
 
 class Refused(Exception):
@@ -83,44 +78,31 @@ def token(event: SecurityEvent) -> str:
 
 
 def deliver(event_id: str, *, claimant: str, client: httpx.Client | None = None) -> bool:
-    """Push one security event, as task ``claimant``. True if delivered (now or before);
-    False if another task holds it; ``DeliveryFailed`` if the service could not take it now;
-    ``Refused`` if it said the token was invalid (recorded, not retried)."""
-    if SecurityEvent.objects.filter(pk=event_id, sent_at__isnull=False).exists():
-        return True
-    event = delivery.claim(
-        SecurityEvent.objects.filter(sent_at__isnull=True).select_related("service"),
-        event_id,
-        claimant,
-    )
-    if event is None:
-        return False
+    """Push one security event, as task ``claimant`` (``backchannel.post_once``). True if
+    delivered (now or before); False if another task holds it; ``DeliveryFailed`` if the
+    service could not take it now; ``Refused`` if it said the token was invalid (recorded, not
+    retried)."""
+
+    def post(http, event):
+        return http.post(
+            event.service.security_event_uri,
+            content=token(event),
+            headers={"Content-Type": "application/secevent+jwt", "Accept": "application/json"},
+        )
+
     try:
-        with client or httpx.Client(timeout=settings.OIDC_BACKCHANNEL_LOGOUT_TIMEOUT) as http:
-            response = http.post(
-                event.service.security_event_uri,
-                content=token(event),
-                headers={
-                    "Content-Type": "application/secevent+jwt",
-                    "Accept": "application/json",
-                },
-            )
-        status = str(response.status_code)
-        if status == "400":
-            # RFC 8935 2.3: {"err": "invalid_key", "description": ...}; the code only, as
-            # the description is the service's free text.
-            error = _error_code(response)
-            SecurityEvent.objects.filter(pk=event.pk).update(last_status=f"400 {error}"[:40])
-            raise Refused(error)
-    except httpx.HTTPError as error:
-        status = type(error).__name__
-    delivered = status in ACCEPTED
-    SecurityEvent.objects.filter(pk=event.pk).update(
-        last_status=status[:40], sent_at=timezone.now() if delivered else None
-    )
-    if not delivered:
-        raise DeliveryFailed(status)
-    return True
+        return backchannel.post_once(
+            SecurityEvent, event_id, claimant=claimant, post=post, accepted=ACCEPTED,
+            client=client,
+        )  # fmt: skip
+    except DeliveryFailed as failed:
+        if failed.status != "400":
+            raise
+        # RFC 8935 2.3: {"err": "invalid_key", "description": ...}; the code only, as the
+        # description is the service's free text.
+        error = _error_code(failed.response)
+        SecurityEvent.objects.filter(pk=event_id).update(last_status=f"400 {error}"[:40])
+        raise Refused(error) from None
 
 
 def _error_code(response: httpx.Response) -> str:
