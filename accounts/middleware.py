@@ -1,7 +1,7 @@
 """Middleware about signing in: a new password the support desk asked for, and saying why a
 form was not saved when its sender is no longer signed in."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -14,7 +14,8 @@ SIGNED_OUT = "You were signed out, so what you sent was not saved. Sign in to co
 class PasswordChangeRequiredMiddleware:
     """A patient whom the support desk asked to choose a new password
     (``User.password_change_required``) is sent to the change password page from every page
-    until they have, except signing out."""
+    until they have, except signing out. A page they were on the way to (a connected
+    service's sign-in, say) is kept as ``next``, so the journey goes on after the change."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -32,7 +33,11 @@ class PasswordChangeRequiredMiddleware:
                     request,
                     "Our support team has asked you to choose a new password before you continue",
                 )
-                return redirect("accounts:change_password")
+                target = reverse("accounts:change_password")
+                # Only a page to come back to by GET, and not the account page (the default).
+                if request.method == "GET" and request.path != reverse("accounts:home"):
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
         return self.get_response(request)
 
 

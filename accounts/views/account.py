@@ -21,6 +21,7 @@ from accounts.views.common import (
     password_confirmed,
     phone_code_sent_to,
     resend_code,
+    safe_next,
 )
 from core import audit
 
@@ -202,7 +203,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
             "Your password has been changed. We have signed you out on any other browsers, "
             "and every browser will need a security code next time you sign in",
         )
-        return redirect("accounts:home")
+        # Sent here on the way somewhere (the support desk asked for a new password): go on.
+        return redirect(safe_next(request, request.GET.get("next")) or "accounts:home")
     return page(
         request,
         "accounts/form_page.jinja",

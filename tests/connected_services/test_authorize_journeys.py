@@ -242,3 +242,36 @@ def test_a_suspended_patients_code_cannot_be_exchanged(service, patient):
 
     with pytest.raises(InvalidGrantError, match="no longer valid"):
         NHSLoginValidator().validate_code(service.client_id, code, service, Request("/token"))
+
+
+def test_a_new_password_asked_by_support_comes_before_the_service_then_the_journey_goes_on(
+    service, patient
+):
+    """The support desk asked for a new password: a connected service's sign-in goes to the
+    change password page first, and after the change on to the service, not the account page."""
+    patient.password_change_required = True
+    patient.save(update_fields=["password_change_required"])
+    client = signed_in_client(patient)
+    authorize = _url(service)
+    response = client.get(authorize)
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == "/account/password/"
+    assert parse_qs(location.query)["next"] == [authorize]
+    changed = client.post(
+        response["Location"],
+        {"current_password": "correct horse battery", "password": "a quite different long one"},
+    )
+    assert changed.status_code == 302 and changed["Location"] == authorize
+    assert client.get(authorize).status_code == 200  # the consent page: the journey goes on
+
+
+def test_a_new_password_page_never_sends_a_patient_to_another_site(patient):
+    patient.password_change_required = True
+    patient.save(update_fields=["password_change_required"])
+    client = signed_in_client(patient)
+    changed = client.post(
+        "/account/password/?next=//evil.example/",
+        {"current_password": "correct horse battery", "password": "a quite different long one"},
+    )
+    assert changed.status_code == 302 and changed["Location"] == "/account/"
