@@ -111,6 +111,8 @@ def test_the_admin_offers_no_way_to_type_a_code_in_plain_text(client, staff):
     page = client.get(f"{ADMIN}accounts/backupcodes/{device.pk}/change/").content.decode()
     assert "Codes left" in page
     assert client.get(f"{ADMIN}accounts/backupcodes/add/").status_code == 403
+    listing = client.get(f"{ADMIN}accounts/backupcodes/").content.decode()
+    assert user.email in listing and f"NHS login {user.sub}" not in listing
 
 
 def test_staff_sign_in_to_admin_with_a_code_to_their_phone(client):
