@@ -85,6 +85,9 @@ def verify(token: str) -> AssertedSignIn | None:
         jose.verify(header, signing_input, signature, service.public_jwk_set(), ALGORITHMS)
     except jose.InvalidJWS as error:
         raise InvalidAssertion("asserted_login_identity signature does not verify") from error
+    if not service.is_live:
+        # A service taken out of service (its key lost, say) vouches for nobody.
+        raise InvalidAssertion("asserted_login_identity is from a service that is not live")
     # From here on the claims are the signed ones.
     audience = claims.get("aud")
     if audience is not None:

@@ -188,6 +188,18 @@ def test_a_service_cannot_assert_an_id_token_it_was_not_given(rp, rp2, patient, 
     assert result == {"error": "sso_login_required", "state": rp2.state}
 
 
+def test_a_service_taken_out_of_service_vouches_for_nobody(
+    rp, rp2, patient, service, second_service
+):
+    _used_before(patient, second_service)
+    with rp.browser(patient) as browser:
+        first, _tokens = _signed_in_at(rp, browser)
+        service.is_live = False
+        service.save()
+        result = _sso(rp2, browser, asserted_login_identity(rp, first["jti"]))
+    assert result["error"] == "invalid_request" and "code" not in result
+
+
 def test_an_assertion_for_another_audience_is_refused(rp, rp2, patient, second_service):
     _used_before(patient, second_service)
     with rp.browser(patient) as browser:
