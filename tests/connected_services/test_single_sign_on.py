@@ -44,7 +44,9 @@ def _used_before(patient, service):
     services.record_consent(patient, service, scopes=["openid"], claims=[], level="P0")
 
 
-def asserted_login_identity(party: RelyingParty, code: str, key_pem: str | None = None, **claims):
+def asserted_login_identity(
+    party: RelyingParty, code: str, /, key_pem: str | None = None, **claims
+):
     """What ``party`` (RP1) hands another service: a JWT it signs naming the ID token it got
     (``code``: that token's ``jti``), valid 60 seconds. ``claims`` override (None drops)."""
     now = int(time.time())
@@ -225,6 +227,42 @@ def test_assertions_that_are_not_signed_jwts_are_refused(rp, rp2, patient, secon
         for bad in ("not-a-jwt", unsigned, "a.b.c"):
             result = _sso(rp2, browser, bad)
             assert result["error"] == "invalid_request", (bad, result)
+
+
+@pytest.mark.parametrize(
+    ("claims", "description"),
+    [
+        ({"jti": None}, "asserted_login_identity needs a jti"),
+        ({"code": None}, "asserted_login_identity needs code: the jti of an ID token"),
+        ({"iat": None}, "asserted_login_identity needs iat and exp"),
+        ({"exp": None}, "asserted_login_identity needs iat and exp"),
+        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 630}, "not valid yet"),
+        ({"iss": None}, "asserted_login_identity needs iss: the client_id that signed it"),
+        ({"iss": "unknown-client"}, "asserted_login_identity is not from a service with a key"),
+    ],
+)
+def test_an_assertion_missing_what_nhs_login_requires_is_refused(
+    rp, rp2, patient, second_service, claims, description
+):
+    _used_before(patient, second_service)
+    with rp.browser(patient) as browser:
+        first, _tokens = _signed_in_at(rp, browser)
+        result = _sso(rp2, browser, asserted_login_identity(rp, first["jti"], **claims))
+    assert result["error"] == "invalid_request"
+    assert description in result["error_description"]
+
+
+def test_an_rs256_assertion_is_accepted(rp, rp2, patient, second_service):
+    _used_before(patient, second_service)
+    now = int(time.time())
+    with rp.browser(patient) as browser:
+        first, _tokens = _signed_in_at(rp, browser)
+        claims = {"iss": rp.client_id, "code": first["jti"], "jti": "j1", "iat": now}
+        assertion = authlib_jwt.encode(
+            {"alg": "RS256"}, {**claims, "exp": now + 60}, rp.key_pem
+        ).decode()
+        result = _sso(rp2, browser, assertion)
+    assert "code" in result, result
 
 
 def test_an_assertion_naming_another_patients_id_token_is_refused(rp, rp2, patient, second_service):
