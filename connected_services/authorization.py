@@ -214,7 +214,8 @@ class Decision:
     # ``issue``, the client_id of the service whose sign-in was used (single sign-on).
     asserted: dict | None = None
     single_sign_on_from: str = ""
-    refusal: str = ""  # sso_login_required: why (for the audit, never for the service)
+    # A refused single sign-on: why (for the audit; the service gets no more than the error).
+    refusal: str = ""
 
 
 def _marks(request) -> dict:
@@ -314,7 +315,7 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
     return decision
 
 
-def _sso_refusal(request, authz: AuthorizationRequest, asserted: dict) -> str:
+def _sso_refusal(request, asserted: dict) -> str:
     """Why ``prompt=none`` with an assertion cannot be honoured in this browser, or "".
 
     ADR 0067: the assertion alone never signs anyone in. The patient it names must be signed
@@ -337,7 +338,7 @@ def _decide(request, authz: AuthorizationRequest, asserted: dict | None) -> Deci
     # With an assertion, prompt=none that cannot be honoured is NHS login's sso_login_required.
     login_required = "login_required" if asserted is None else "sso_login_required"
     if asserted is not None and silent:
-        refusal = _sso_refusal(request, authz, asserted)
+        refusal = _sso_refusal(request, asserted)
         if refusal:
             # Why stays in our audit: a service (or whoever holds a stolen assertion) learns
             # only that the patient must sign in.
@@ -372,7 +373,12 @@ def _decide(request, authz: AuthorizationRequest, asserted: dict | None) -> Deci
         return Decision("sign_in", force=True)
     if asserted and not silent and user.pk != asserted["user"]:
         # prompt=login: whoever signed in again must be the patient the assertion names.
-        return Decision("error", error="access_denied", description="another patient signed in")
+        return Decision(
+            "error",
+            error="access_denied",
+            description="another patient signed in",
+            refusal="another_patient",
+        )
     too_old = (
         authz.max_age is not None
         and not signed_in_again

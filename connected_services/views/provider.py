@@ -154,7 +154,11 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
     if decision.action == "error":
         authorization.forget(request, authz)
         _record_refused_single_sign_on(request, authz, decision)
-        if decision.error == "access_denied" and request.user.is_authenticated:
+        if (
+            decision.error == "access_denied"
+            and request.user.is_authenticated
+            and not decision.refusal  # not the patient's choice: a refused single sign-on
+        ):
             services.record_decline(request.user, authz.service, request=request)
         return _redirect_error(authz, decision.error, decision.description)
     if decision.action == "sign_in":

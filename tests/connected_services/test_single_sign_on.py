@@ -435,6 +435,10 @@ def test_prompt_login_with_an_assertion_refuses_another_patient_signing_in(
     _sign_in_again(client, other)
     back = _query(client.get(url))
     assert back["error"] == "access_denied" and "code" not in back
+    refused = AuditEvent.objects.get(event=events.SINGLE_SIGN_ON_REFUSED)
+    assert refused.user_id == patient.pk and refused.details["reason"] == "another_patient"
+    # Refused for them, not their choice: nothing says the other patient declined to share.
+    assert not AuditEvent.objects.filter(event=events.CONSENT_DECLINED).exists()
 
 
 def test_prompt_login_with_an_assertion_naming_no_valid_id_token_is_refused(rp2, patient):
