@@ -3,6 +3,10 @@
 ``parse`` checks a request exactly as INTERFACE.md says (a bad ``client_id`` or
 ``redirect_uri`` is never redirected to); ``decide`` looks at the signed-in patient and says
 whether to sign in (again), prove who they are, agree to share, or receive a code.
+
+Single sign-on between services (``asserted_login_identity``, ADR 0067): an assertion names
+the sign-in another service saw; ``decide`` honours it only in the browser session that
+signed in, for the same patient, and otherwise answers ``sso_login_required``.
 """
 
 import hashlib
@@ -17,6 +21,7 @@ from accounts.authentication import current_authentication
 from accounts.models import ProofingLevel
 from connected_services import claims as claim_rules
 from connected_services.models import Consent, Service
+from connected_services.oidc import asserted_login
 from connected_services.vectors import DEFAULT_VTR, Vector, VectorError, parse_vtr
 
 PROMPTS = ("", "none", "login")
@@ -49,6 +54,10 @@ class AuthorizationRequest:
     code_challenge: str
     code_challenge_method: str
     params: dict = field(default_factory=dict)
+    # OpenID Connect ``max_age``: the most seconds since the patient signed in (None: any).
+    max_age: int | None = None
+    # Single sign-on: the JWT another service signed (ADR 0067), or "".
+    asserted_login_identity: str = ""
 
     @cached_property
     def query(self) -> str:
@@ -136,6 +145,14 @@ def parse(query) -> AuthorizationRequest:
     display = params.get("display", "")
     if display not in DISPLAYS:
         raise refuse("invalid_request", "display must be page or touch")
+    max_age = params.get("max_age")
+    if max_age is not None:
+        if not max_age.isascii() or not max_age.isdigit() or len(max_age) > 10:
+            raise refuse("invalid_request", "max_age must be a whole number of seconds")
+        max_age = int(max_age)
+    asserted = params.get("asserted_login_identity", "")
+    if "asserted_login_identity" in params and prompt not in ("none", "login"):
+        raise refuse("invalid_request", "asserted_login_identity needs prompt=none or login")
     registered = set(service.vector_list)
     try:
         vectors = parse_vtr(params.get("vtr"))
@@ -172,6 +189,8 @@ def parse(query) -> AuthorizationRequest:
         code_challenge=code_challenge,
         code_challenge_method=method,
         params=params,
+        max_age=max_age,
+        asserted_login_identity=asserted,
     )
 
 
@@ -181,6 +200,7 @@ class Decision:
     ``issue`` (vector), or ``error`` (an OAuth error for the service)."""
 
     action: str
+    description: str = ""  # error: the error_description, when it helps the service
     force: bool = False
     passkey: bool = False  # sign_in: only a passkey (Cm) meets what the service asked
     # sign_in: "Ck" (only an authenticator app's code meets it) or "Cd" (only a code by text
@@ -190,6 +210,12 @@ class Decision:
     vector: Vector | None = None
     error: str = ""
     shared_claims: list[str] = field(default_factory=list)
+    # What ``check_asserted_sign_in`` found (kept for this request in the session), and, on
+    # ``issue``, the client_id of the service whose sign-in was used (single sign-on).
+    asserted: dict | None = None
+    single_sign_on_from: str = ""
+    # A refused single sign-on: why (for the audit; the service gets no more than the error).
+    refusal: str = ""
 
 
 def _marks(request) -> dict:
@@ -212,6 +238,35 @@ def mark_forced_sign_in(request, authz: AuthorizationRequest) -> None:
 
 def mark_uplift(request, authz: AuthorizationRequest, level: str) -> None:
     _mark(request, authz, uplift=level)
+
+
+def remember_asserted_sign_in(request, authz: AuthorizationRequest, decision: Decision) -> None:
+    """Keep what the assertion named for this request, in this session (its jti is used up,
+    so the request cannot check it again once the patient has signed in or agreed)."""
+    if decision.asserted is not None:
+        _mark(request, authz, asserted=decision.asserted)
+
+
+def check_asserted_sign_in(request, authz: AuthorizationRequest) -> dict | None:
+    """The sign-in this request's ``asserted_login_identity`` names, checked once per
+    request and session: ``{"user", "session", "from"}``, ``{}`` when it names no ID token of
+    ours that is still valid, None when the request has no assertion. Raises
+    ``asserted_login.InvalidAssertion``."""
+    if not authz.asserted_login_identity:
+        return None
+    kept = _marks(request).get(authz.rid, {}).get("asserted")
+    if kept is not None:
+        return kept
+    named = asserted_login.verify(authz.asserted_login_identity)
+    found = {}
+    if named is not None:
+        found = {
+            "user": named.user_id,
+            "session": named.session_digest,
+            "from": named.service.client_id,
+        }
+    _mark(request, authz, asserted=found)
+    return found
 
 
 def forget(request, authz: AuthorizationRequest) -> None:
@@ -251,12 +306,52 @@ def _second_factor(vectors: list[Vector]) -> str | None:
 
 def decide(request, authz: AuthorizationRequest) -> Decision:
     """What the signed-in (or not) patient must do next for this authorization request."""
+    try:
+        asserted = check_asserted_sign_in(request, authz)
+    except asserted_login.InvalidAssertion as error:
+        return Decision("error", error="invalid_request", description=str(error))
+    decision = _decide(request, authz, asserted)
+    decision.asserted = asserted
+    return decision
+
+
+def _sso_refusal(request, asserted: dict) -> str:
+    """Why ``prompt=none`` with an assertion cannot be honoured in this browser, or "".
+
+    ADR 0067: the assertion alone never signs anyone in. The patient it names must be signed
+    in here, by the very session that signed in for the ID token it names."""
+    if not asserted:
+        return "no_valid_id_token"
+    if not request.user.is_authenticated:
+        return "not_signed_in"
+    if request.user.pk != asserted["user"]:
+        return "another_patient"
+    if asserted_login.session_digest(request) != asserted["session"]:
+        return "another_session"
+    return ""
+
+
+def _decide(request, authz: AuthorizationRequest, asserted: dict | None) -> Decision:
     silent = authz.prompt == "none"
     user = request.user
     mark = _marks(request).get(authz.rid, {})
+    # With an assertion, prompt=none that cannot be honoured is NHS login's sso_login_required.
+    login_required = "login_required" if asserted is None else "sso_login_required"
+    if asserted is not None and silent:
+        refusal = _sso_refusal(request, asserted)
+        if refusal:
+            # Why stays in our audit: a service (or whoever holds a stolen assertion) learns
+            # only that the patient must sign in.
+            return Decision("error", error="sso_login_required", refusal=refusal)
+    if asserted == {} and not silent:
+        return Decision(
+            "error",
+            error="invalid_request",
+            description="asserted_login_identity names no ID token that is still valid",
+        )
     if not user.is_authenticated:
         if silent:
-            return Decision("error", error="login_required")
+            return Decision("error", error=login_required)
         return Decision(
             "sign_in",
             force=authz.prompt == "login",
@@ -272,15 +367,39 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
     )
     if authentication is None:
         if silent:
-            return Decision("error", error="login_required")
+            return Decision("error", error=login_required)
         return Decision("sign_in", force=True)
     if authz.prompt == "login" and not signed_in_again:
         return Decision("sign_in", force=True)
+    if asserted and not silent and user.pk != asserted["user"]:
+        # prompt=login: whoever signed in again must be the patient the assertion names.
+        return Decision(
+            "error",
+            error="access_denied",
+            description="another patient signed in",
+            refusal="another_patient",
+        )
+    too_old = (
+        authz.max_age is not None
+        and not signed_in_again
+        and time.time() - authentication.auth_time > authz.max_age
+    )
+    if too_old:
+        if silent:
+            return Decision("error", error=login_required)
+        return Decision(
+            "sign_in",
+            force=True,
+            passkey=_only_cm(authz.vectors),
+            second_factor=_second_factor(authz.vectors),
+        )
 
     at_level = [v for v in authz.vectors if user.has_level(v.level)]
     if not at_level:
         if silent:
-            return Decision("error", error="interaction_required")
+            return Decision(
+                "error", error="interaction_required" if asserted is None else login_required
+            )
         if mark.get("uplift"):
             return Decision("error", error="access_denied")
         level = "P5" if authz.lowest_level == "P5" else "P9"
@@ -289,7 +408,7 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
     strong_enough = [v for v in at_level if authentication.satisfies(set(v.credentials))]
     if not strong_enough:
         if silent:
-            return Decision("error", error="login_required")
+            return Decision("error", error=login_required)
         if signed_in_again:
             return Decision("error", error="access_denied")
         return Decision(
@@ -306,7 +425,10 @@ def decide(request, authz: AuthorizationRequest) -> Decision:
         if silent:
             return Decision("error", error="consent_required")
         return Decision("consent", vector=vector, shared_claims=shared)
-    return Decision("issue", vector=vector, shared_claims=shared)
+    single_sign_on_from = asserted["from"] if asserted and silent else ""
+    return Decision(
+        "issue", vector=vector, shared_claims=shared, single_sign_on_from=single_sign_on_from
+    )
 
 
 def issue_code(request, authz: AuthorizationRequest, vector: Vector) -> str:
@@ -333,6 +455,7 @@ def issue_code(request, authz: AuthorizationRequest, vector: Vector) -> str:
             user=request.user,
             vot=vector.text,
             auth_time=authentication.auth_time if authentication else int(time.time()),
+            session_digest=asserted_login.session_digest(request),
         )
         headers, _body, _status = server.create_authorization_response(
             uri, "GET", None, {}, scopes, credentials

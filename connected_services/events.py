@@ -24,3 +24,12 @@ SIGNING_KEY_ROTATED = audit.register(
     "The ID token signing key was rotated",
     visible_to_patient=False,
 )
+SINGLE_SIGN_ON = audit.register(
+    "connected_services.single_sign_on",
+    "You moved to a service from another one without signing in again",
+)
+SINGLE_SIGN_ON_REFUSED = audit.register(
+    "connected_services.single_sign_on_refused",
+    "A service asked to carry your sign-in over from another service, and we refused",
+    visible_to_patient=False,
+)

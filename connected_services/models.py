@@ -273,16 +273,27 @@ class Grant(AbstractGrant):
     auth_time = models.PositiveBigIntegerField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
     token_family = models.UUIDField(null=True, blank=True)
+    # Which browser session signed in for this code (a keyed digest of its session key, never
+    # the key): single sign-on needs the same session still live (ADR 0067).
+    session_digest = models.CharField(max_length=64, blank=True)
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
 
 
 class AccessToken(AbstractAccessToken):
-    """An access token; the vector and sign-in time survive refreshes for ``vot``."""
+    """An access token; the vector and sign-in time survive refreshes for ``vot``.
+
+    It also names the ID token issued with it (its ``jti``) and the browser session that
+    signed in, so a service can assert that sign-in to another service (single sign-on,
+    ADR 0067) for as long as the ID token lives and the token is not revoked. Kept here, not
+    in an ID token row: the token endpoint writes this row anyway, so it costs no statement.
+    """
 
     vot = models.CharField(max_length=40, blank=True)
     auth_time = models.PositiveBigIntegerField(null=True, blank=True)
+    id_token_jti = models.CharField(max_length=64, blank=True, db_index=True)
+    session_digest = models.CharField(max_length=64, blank=True)
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"

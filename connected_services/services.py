@@ -58,6 +58,38 @@ def record_sign_in(user: User, service: Service, *, vot: str, request=None) -> N
     )
 
 
+def record_single_sign_on(
+    user: User, service: Service, *, from_service: str, vot: str, request=None
+) -> None:
+    """The patient was sent back to ``service`` with a code without signing in again: the
+    sign-in another service (``from_service``, a client_id) saw carried over (ADR 0067)."""
+    Consent.objects.filter(user=user, service=service).update(last_used_at=timezone.now())
+    audit.record(
+        events.SINGLE_SIGN_ON,
+        request=request,
+        user=user,
+        service=service.client_id,
+        from_service=from_service,
+        vot=vot,
+    )
+
+
+def record_single_sign_on_refused(
+    user_id: int, service: Service, *, from_service: str, reason: str, request=None
+) -> None:
+    """A service asked to carry over a sign-in (``asserted_login_identity``) in a browser
+    where that patient's signing-in session is not live, or another patient is signed in: a
+    stolen assertion, most likely. Recorded against the patient the assertion named."""
+    audit.record(
+        events.SINGLE_SIGN_ON_REFUSED,
+        request=request,
+        user=User(pk=user_id),
+        service=service.client_id,
+        from_service=from_service,
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def withdraw_consent(user: User, consent: Consent, *, request=None) -> None:
     """Stop sharing with a service: its tokens are revoked, it asks again next time, and it

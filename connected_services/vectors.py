@@ -2,6 +2,9 @@
 
 A vector is a proofing level and the ways the patient must have authenticated, e.g.
 ``P9.Cp.Cd``. Components in one vector are ANDed; the vectors in a ``vtr`` array are ORed.
+
+``P0.Cp`` (a password alone) is a vector NHS login offers to services that register it; a
+password alone never vouches for a proven identity, so ``P5.Cp`` and ``P9.Cp`` are not vectors.
 """
 
 import json
@@ -10,6 +13,8 @@ from dataclasses import dataclass
 LEVELS = ("P0", "P5", "P9")
 CREDENTIALS = ("Cp", "Cd", "Ck", "Cm")
 DEFAULT_VTR = ["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]
+# The only level a password alone (``Cp`` with nothing else) may vouch for.
+PASSWORD_ONLY_LEVEL = "P0"
 
 
 class VectorError(ValueError):
@@ -33,6 +38,8 @@ class Vector:
             raise VectorError(f"{text!r} is not a vector of trust")
         if len(set(credentials)) != len(credentials):
             raise VectorError(f"{text!r} repeats a component")
+        if credentials == ["Cp"] and levels[0] != PASSWORD_ONLY_LEVEL:
+            raise VectorError(f"{text!r} is not a vector of trust: a password alone is only P0")
         return cls(levels[0], frozenset(credentials), text)
 
     @property

@@ -19,6 +19,11 @@ def main():
     port = config.port()
     app = DemoService(issuer, f"http://127.0.0.1:{port}", config.load_or_create_key())
     print(f"Demo GP surgery (a connected service) at http://127.0.0.1:{port}/", flush=True)
+    print(
+        f"Demo pharmacy (single sign-on from the surgery) at "
+        f"http://127.0.0.1:{port}{config.PHARMACY_PREFIX}/",
+        flush=True,
+    )
     # honcho stops it with SIGTERM when `make run` stops: a clean exit, not "rc=-15".
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     make_server("127.0.0.1", port, app, handler_class=QuietHandler).serve_forever()

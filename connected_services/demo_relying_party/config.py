@@ -8,6 +8,11 @@ from jwcrypto import jwk
 
 CLIENT_ID = "demo-gp-surgery"
 NAME = "Demo GP surgery"
+# A second demo service in the same process, under /pharmacy/, that the GP surgery passes a
+# signed-in patient to without a second sign-in (single sign-on, ADR 0067).
+PHARMACY_CLIENT_ID = "demo-pharmacy"
+PHARMACY_NAME = "Demo pharmacy"
+PHARMACY_PREFIX = "/pharmacy"
 ROOT = Path(__file__).resolve().parents[2]
 # The provider's web process is the first in the Procfile; honcho gives the third process
 # (this one) PORT + 200.
@@ -46,5 +51,5 @@ def port() -> int:
     return int(os.environ.get("DEMO_RP_PORT") or provider_port() + PORT_OFFSET)
 
 
-def redirect_uris(port_number: int) -> list[str]:
-    return [f"http://{host}:{port_number}/callback" for host in ("127.0.0.1", "localhost")]
+def redirect_uris(port_number: int, prefix: str = "") -> list[str]:
+    return [f"http://{host}:{port_number}{prefix}/callback" for host in ("127.0.0.1", "localhost")]

@@ -143,7 +143,11 @@ class NHSLoginValidator(OAuth2Validator):
         """Store the code as django-oauth-toolkit does, with the vector of trust and the time of
         the sign-in it was issued for (the ID token's ``vot`` and ``auth_time``)."""
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
-        Grant.objects.filter(code=code["code"]).update(vot=request.vot, auth_time=request.auth_time)
+        Grant.objects.filter(code=code["code"]).update(
+            vot=request.vot,
+            auth_time=request.auth_time,
+            session_digest=getattr(request, "session_digest", "") or "",
+        )
 
     def _grant(self, code, request, client=None):
         """The grant for a code, loaded once per token request (oauthlib asks several times)."""
@@ -214,6 +218,7 @@ class NHSLoginValidator(OAuth2Validator):
         request.claims = json.loads(grant.claims) if grant.claims else None
         request.vot = grant.vot
         request.auth_time = grant.auth_time
+        request.session_digest = grant.session_digest
         request.grant_instance = grant
         return True
 
@@ -268,6 +273,8 @@ class NHSLoginValidator(OAuth2Validator):
         request.refresh_token_instance = rt
         request.vot = rt.access_token.vot
         request.auth_time = rt.access_token.auth_time
+        # The browser session that signed in, carried to the new tokens (ADR 0067).
+        request.session_digest = rt.access_token.session_digest
         return True
 
     def _lean_rotation(self, token, request):
@@ -324,6 +331,9 @@ class NHSLoginValidator(OAuth2Validator):
             "source_refresh_token_id": source_refresh_token.pk if source_refresh_token else None,
             "vot": getattr(request, "vot", "") or "",
             "auth_time": getattr(request, "auth_time", None),
+            # The ID token issued with this access token, for single sign-on (ADR 0067).
+            "id_token_jti": getattr(request, "id_token_jti", "") or "",
+            "session_digest": getattr(request, "session_digest", "") or "",
         }
         access_token = make(AccessToken, values) if make else AccessToken(**values)
         self._set_token_value(access_token, token["access_token"])
@@ -390,8 +400,10 @@ class NHSLoginValidator(OAuth2Validator):
             dict(id_token), key, alg=request.client.id_token_signing_alg, kid=key["kid"]
         )
         # No IDToken row: nothing reads it back (RP-initiated logout checks the signature),
-        # and writing it cost a transaction on every code exchange and refresh.
+        # and writing it cost a transaction on every code exchange and refresh. Its jti goes
+        # on the access token row written next (single sign-on, ADR 0067).
         request.id_token = None
+        request.id_token_jti = id_token["jti"]
         return signed
 
     def validate_silent_authorization(self, request):

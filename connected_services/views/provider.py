@@ -52,7 +52,8 @@ def discovery(request: HttpRequest) -> JsonResponse:
         | {"vot", "vtm", "auth_time", "nonce", "iat", "exp", "jti"}
     )
     vectors = (
-        [f"{level}.Cp.Cd" for level in LEVELS]
+        ["P0.Cp"]
+        + [f"{level}.Cp.Cd" for level in LEVELS]
         + [f"{level}.Cp.Ck" for level in LEVELS]
         + [f"{level}.Cm" for level in LEVELS]
     )
@@ -152,9 +153,14 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
     decision = authorization.decide(request, authz)
     if decision.action == "error":
         authorization.forget(request, authz)
-        if decision.error == "access_denied" and request.user.is_authenticated:
+        _record_refused_single_sign_on(request, authz, decision)
+        if (
+            decision.error == "access_denied"
+            and request.user.is_authenticated
+            and not decision.refusal  # not the patient's choice: a refused single sign-on
+        ):
             services.record_decline(request.user, authz.service, request=request)
-        return _redirect_error(authz, decision.error)
+        return _redirect_error(authz, decision.error, decision.description)
     if decision.action == "sign_in":
         response = require_sign_in(
             request,
@@ -167,6 +173,8 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
         request.session[ALLOW_REGISTRATION_SESSION_KEY] = authz.allow_registration
         if decision.force:
             authorization.mark_forced_sign_in(request, authz)
+        # A forced sign-in began a new session: what the assertion named goes with it.
+        authorization.remember_asserted_sign_in(request, authz, decision)
         return response
     if decision.action == "uplift":
         authorization.mark_uplift(request, authz, decision.level)
@@ -178,10 +186,35 @@ def _continue(request, authz: authorization.AuthorizationRequest) -> HttpRespons
     return _issue(request, authz, decision)
 
 
+def _record_refused_single_sign_on(request, authz, decision) -> None:
+    """Audit a single sign-on refused because the patient the assertion named is not the
+    one signed in here, or not by the session that signed in (ADR 0067)."""
+    asserted = decision.asserted
+    if asserted and decision.refusal in ("another_patient", "another_session"):
+        services.record_single_sign_on_refused(
+            asserted["user"],
+            authz.service,
+            from_service=asserted["from"],
+            reason=decision.refusal,
+            request=request,
+        )
+
+
 def _issue(request, authz, decision) -> HttpResponse:
     authorization.forget(request, authz)
     location = authorization.issue_code(request, authz, decision.vector)
-    services.record_sign_in(request.user, authz.service, vot=decision.vector.text, request=request)
+    if decision.single_sign_on_from:
+        services.record_single_sign_on(
+            request.user,
+            authz.service,
+            from_service=decision.single_sign_on_from,
+            vot=decision.vector.text,
+            request=request,
+        )
+    else:
+        services.record_sign_in(
+            request.user, authz.service, vot=decision.vector.text, request=request
+        )
     return redirect(location)
 
 

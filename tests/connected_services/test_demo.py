@@ -20,3 +20,8 @@ def test_seed_registers_the_demo_service_once(tmp_path, monkeypatch):
     assert any("8203" in line for line in lines)
     assert (tmp_path / "demo-relying-party" / "private-key.pem").exists()
     assert Service.objects.filter(client_id="demo-gp-surgery").count() == 1
+    # The demo pharmacy, which the surgery hands signed-in patients to (single sign-on).
+    pharmacy = Service.objects.get(client_id="demo-pharmacy")
+    assert "http://127.0.0.1:8203/pharmacy/callback" in pharmacy.redirect_uris.split()
+    assert pharmacy.vector_list == ["P0.Cp", "P0.Cp.Cd"]
+    pharmacy.full_clean(exclude=["client_secret"])
