@@ -12,3 +12,4 @@ from verification.models.identity import Identity, Nation
 from verification.models.practices import *  # noqa: F403
 
 __all__ = ["Identity", "Nation"]
+from verification.models.provisioning import *  # noqa: F403, E402
