@@ -445,7 +445,9 @@ def _complete(request, row: ProvisionRequest, user: User, outcome: str) -> None:
         phone_matched=user.phone_verified and user.phone_number == row.mobile,
     )
     if not user.has_level(ProofingLevel.P9):
-        set_proofing_level(user, ProofingLevel.P9, route=route_for(row.organisation), request=request)
+        set_proofing_level(
+            user, ProofingLevel.P9, route=route_for(row.organisation), request=request
+        )
     row.user = user
     row.completed_at = timezone.now()
     _end(row, ProvisionRequest.State.COMPLETED)

@@ -167,7 +167,9 @@ def finish(request: HttpRequest) -> HttpResponse:
             if reason is None:
                 request.session.pop(REQUEST_SESSION_KEY, None)
                 return redirect("provisioning:done")
-            title, paragraphs = REFUSAL_PAGES.get(reason, REFUSAL_PAGES["login_proved_someone_else"])
+            title, paragraphs = REFUSAL_PAGES.get(
+                reason, REFUSAL_PAGES["login_proved_someone_else"]
+            )
             return page(
                 request, "accounts/message_page.jinja", {"title": title, "paragraphs": paragraphs}
             )
