@@ -65,8 +65,8 @@ def verify(
     except jose.InvalidJWS as error:
         raise AssertionError_("client_assertion signature does not verify") from error
     # From here on the claims are the signed ones.
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
+    claimed = claims.get("aud")
+    audiences = claimed if isinstance(claimed, list) else [claimed]
     if (audience or token_endpoint_url()) not in audiences:
         raise AssertionError_(
             "aud must be the token endpoint URL" if audience is None else f"aud must be {audience}"

@@ -101,6 +101,14 @@ def patients(request: HttpRequest) -> JsonResponse:
         or not isinstance(ods_code, str)
         or ods_code.strip().upper() != organisation.ods_code
     ):
+        reason = (
+            "organisation_not_registered"
+            if organisation is None
+            else "organisation_disabled"
+            if not organisation.enabled
+            else "another_ods_code"
+        )
+        services.refuse_unregistered(request, client_id=service.client_id, reason=reason)
         status, error, description = REFUSALS[services.Answer.NOT_REGISTERED]
         return _error(status, error, description)
 

@@ -116,6 +116,14 @@ def _refuse_submission(organisation, reason: str, *, answer: Answer, staff, requ
     return Submitted(answer, row)
 
 
+def refuse_unregistered(request, *, client_id: str, reason: str) -> None:
+    """Audit a service that signed correctly but may not submit (not registered, disabled, or
+    naming another organisation's ODS code)."""
+    audit.record(
+        events.REFUSED, request=request, stage="submit", reason=reason, client_id=client_id
+    )
+
+
 def _check_record(details: PatientDetails, result) -> str | None:
     """Why a trace result does not allow this request, or None when it does."""
     if result.outcome is not TraceOutcome.MATCHED:
