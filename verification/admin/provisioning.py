@@ -79,7 +79,6 @@ class ProvisioningOrganisationAdmin(PracticeScopedAdmin):
     form = ProvisioningOrganisationForm
     list_display = ["name", "ods_code", "kind", "enabled"]
     list_filter = ["enabled"]
-    raw_id_fields = ["practice", "service"]  # select2's box has no accessible name (axe)
 
     def practice_of_object(self, obj):
         return obj.practice
