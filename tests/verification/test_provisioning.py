@@ -413,3 +413,26 @@ def test_the_proofing_notice_names_the_organisation_in_words():
     from accounts.services.proofing_notice import route_in_words
 
     assert LONG_NAME in route_in_words(f"provisioned by {LONG_NAME}")
+
+
+def test_the_demo_registers_the_demo_practice_and_its_patient_can_be_submitted():
+    from verification import demo_gp, demo_provisioning
+    from verification.demographics.generator import reserved_nhs_number
+
+    demo_gp.seed()
+    demo_provisioning.seed()
+    lines = demo_provisioning.seed()  # idempotent
+    organisation = ProvisionRequest._meta.get_field("organisation").related_model.objects.get()
+    assert organisation.ods_code == demo_gp.ODS_CODE
+    assert any("provisioning" in line for line in lines)
+    answer = services.submit(
+        organisation,
+        details(
+            nhs_number=reserved_nhs_number(demo_provisioning.RECORD_INDEX),
+            given_name="Nia",
+            family_name="Roberts",
+            birth_date=datetime.date(1988, 7, 21),
+            mobile="+447700900321",
+        ),
+    ).answer
+    assert answer == Answer.ACCEPTED
