@@ -20,6 +20,19 @@ LONG_NAME = (
 )
 
 
+def pds_answering_503():
+    """The real PDS FHIR client, given 503 by PDS every time (no waiting between tries)."""
+    import httpx
+
+    from verification.demographics.fhir import PdsFhirClient
+
+    return PdsFhirClient(
+        "https://pds.example/FHIR/R4",
+        transport=httpx.MockTransport(lambda request: httpx.Response(503)),
+        sleep=lambda seconds: None,
+    )
+
+
 def make_pds_patient(**fields) -> SyntheticPatient:
     values = {
         "nhs_number": NHS_NUMBER,

@@ -21,10 +21,10 @@ from tests.verification.provisioning_helpers import (
     link_emails,
     make_organisation,
     make_pds_patient,
+    pds_answering_503,
     token_of,
 )
 from verification import demographics
-from verification.demographics.types import Outcome, TraceResult
 from verification.models import Identity, ProvisionRequest
 from verification.provisioning import messages, services
 from verification.provisioning.services import Answer
@@ -169,11 +169,7 @@ def test_a_record_with_no_mobile_is_refused(organisation):
 def test_a_demographics_service_that_cannot_answer_stores_and_counts_nothing(
     organisation, monkeypatch
 ):
-    class Down:
-        def trace(self, query):
-            return TraceResult(Outcome.UNAVAILABLE)
-
-    monkeypatch.setattr(demographics, "backend", Down)
+    monkeypatch.setattr(demographics, "backend", pds_answering_503)
     assert submitted(organisation).answer == Answer.UNAVAILABLE
     assert not ProvisionRequest.objects.exists()
     assert not link_emails()

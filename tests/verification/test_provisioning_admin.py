@@ -13,9 +13,9 @@ from tests.verification.provisioning_helpers import (
     link_emails,
     make_organisation,
     make_pds_patient,
+    pds_answering_503,
 )
 from verification import demographics
-from verification.demographics.types import Outcome, TraceResult
 from verification.models import ProvisioningOrganisation, ProvisionRequest
 
 pytestmark = pytest.mark.django_db
@@ -91,11 +91,7 @@ def test_bad_input_is_explained_on_the_form(staff):
 
 
 def test_pds_down_keeps_the_details_and_counts_nothing(staff, monkeypatch):
-    class Down:
-        def trace(self, query):
-            return TraceResult(Outcome.UNAVAILABLE)
-
-    monkeypatch.setattr(demographics, "backend", Down)
+    monkeypatch.setattr(demographics, "backend", pds_answering_503)
     response = staff.post(ADD, FORM)
     page = response.content.decode()
     assert "We could not check the NHS record just now" in page

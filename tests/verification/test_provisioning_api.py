@@ -17,9 +17,9 @@ from tests.verification.provisioning_helpers import (
     link_emails,
     make_organisation,
     make_pds_patient,
+    pds_answering_503,
 )
 from verification import demographics
-from verification.demographics.types import Outcome, TraceResult
 from verification.models import ProvisionRequest
 
 pytestmark = pytest.mark.django_db
@@ -199,11 +199,7 @@ def test_a_patient_under_the_minimum_age_is_refused(service, key, organisation):
 def test_pds_unavailable_is_a_503_to_retry_and_stores_nothing(
     service, key, organisation, monkeypatch
 ):
-    class Down:
-        def trace(self, query):
-            return TraceResult(Outcome.UNAVAILABLE)
-
-    monkeypatch.setattr(demographics, "backend", Down)
+    monkeypatch.setattr(demographics, "backend", pds_answering_503)
     response = post(body(service, key))
     assert response.status_code == 503
     assert response.json()["error"] == "temporarily_unavailable"
