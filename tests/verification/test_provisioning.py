@@ -289,6 +289,10 @@ def test_a_login_that_proved_someone_else_cannot_accept(organisation):
     client.force_login(other)
     response = client.post(reverse("provisioning:finish"))
     assert response.status_code == 200
+    assert "We cannot use this NHS login" in response.content.decode()
+    row = ProvisionRequest.objects.get()
+    assert (row.state, row.refused_reason) == ("refused", "login_proved_someone_else")
+    assert row.email == ""
     other.refresh_from_db()
     assert other.proofing_level == "P0"
     assert other.identity.nhs_number == OTHER_NHS_NUMBER
@@ -432,3 +436,45 @@ def test_the_demo_registers_the_demo_practice_and_its_patient_can_be_submitted()
         ),
     ).answer
     assert answer == Answer.ACCEPTED
+
+
+def test_signing_in_to_a_login_other_than_the_one_with_this_nhs_number_raises_neither(
+    organisation,
+):
+    holder = User.objects.create_user("holder@example.com", PASSWORD)
+    Identity.objects.create(
+        user=holder,
+        nhs_number=NHS_NUMBER,
+        family_name="Jones",
+        birth_date=datetime.date(1980, 3, 14),
+        traced_at=timezone.now(),
+    )
+    newcomer = User.objects.create_user("new@example.com", PASSWORD)
+    submitted(organisation)
+    client = Client()
+    open_link(client, latest_link())
+    enter_code(client)
+    assert "Sign in to accept" in client.get(reverse("provisioning:finish")).content.decode()
+    client.force_login(newcomer)
+    response = client.post(reverse("provisioning:finish"))
+    assert "You have another NHS login" in response.content.decode()
+    holder.refresh_from_db()
+    newcomer.refresh_from_db()
+    assert (holder.proofing_level, newcomer.proofing_level) == ("P0", "P0")
+    assert not Identity.objects.filter(user=newcomer).exists()
+
+
+def test_a_login_under_a_fraud_case_is_not_raised(organisation):
+    from accounts.models import SupportCase
+
+    user = User.objects.create_user(EMAIL, PASSWORD, email_verified=True)
+    SupportCase.objects.create(user=user, kind=SupportCase.Kind.IDENTITY_FRAUD)
+    submitted(organisation)
+    client = Client()
+    open_link(client, latest_link())
+    enter_code(client)
+    client.force_login(user)
+    response = client.post(reverse("provisioning:finish"))
+    assert "We cannot raise your NHS login now" in response.content.decode()
+    user.refresh_from_db()
+    assert user.proofing_level == "P0"

@@ -108,7 +108,7 @@ class ProvisionRequest(OneTimeCode):
         help_text="The member of staff, for a practice's request",
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.SENT)
-    refused_reason = models.CharField(max_length=30, blank=True)
+    refused_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     nhs_number = EncryptedTextField(blank=True)
     nhs_number_index = models.CharField(max_length=64, editable=False, db_index=True)

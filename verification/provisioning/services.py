@@ -512,12 +512,15 @@ def create_login(request, row: ProvisionRequest, password: str) -> User | None:
 @transaction.atomic
 def accept_with_login(request, row: ProvisionRequest, user: User) -> str | None:
     """Raise the signed-in login to P9 with this request. Returns None on success, or why
-    not (audited, and the request ends when the login is the wrong one)."""
+    not: "not_ready" (used, expired, code not confirmed), or the login may not take it
+    (``why_login_cannot_accept``; audited, and the request ends)."""
     row = _ready(row)
     if row is None:
         return "not_ready"
     reason = why_login_cannot_accept(row, user)
     if reason is not None:
+        # The link is used up, so the request ends here: nothing is raised, nothing is kept.
+        _end(row, ProvisionRequest.State.REFUSED, reason)
         _audit_refused(request, row, reason, user)
         return reason
     _complete(request, row, user, "existing_login")

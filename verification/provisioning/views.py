@@ -26,10 +26,13 @@ REQUEST_SESSION_KEY = "provisioning_request"
 
 REFUSAL_PAGES = {
     "another_login_has_this_nhs_number": (
-        "Sign in to your other NHS login",
+        "You have another NHS login",
         [
-            "You already have an NHS login with a different email address. "
-            "Sign out, then open the link from your email again and sign in to that login.",
+            "You already have an NHS login with a different email address, so we cannot use "
+            "this one. Nothing has changed.",
+            "Sign out, then sign in to your other NHS login. To prove who you are with it, ask "
+            "the organisation that sent the link to send a new one to that login's email "
+            "address.",
         ],
     ),
     "login_proved_someone_else": (
@@ -164,8 +167,10 @@ def finish(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if request.method == "POST":
             reason = services.accept_with_login(request, row, request.user)
+            if reason == "not_ready":
+                return _link_does_not_work(request)
+            request.session.pop(REQUEST_SESSION_KEY, None)
             if reason is None:
-                request.session.pop(REQUEST_SESSION_KEY, None)
                 return redirect("provisioning:done")
             title, paragraphs = REFUSAL_PAGES.get(
                 reason, REFUSAL_PAGES["login_proved_someone_else"]
