@@ -119,6 +119,8 @@ def test_a_new_patient_follows_the_link_to_a_login_at_p9(page):
     assert user.proofing_level == "P9"
     go(page, "/account/")
     assert "High (P9)" in page.content()
+    go(page, "/account/activity/")
+    assert f"{LONG_NAME} set up your NHS login and you proved who you are" in page.content()
 
 
 def test_a_patient_with_a_login_signs_in_to_accept(page):
@@ -154,3 +156,17 @@ def test_a_link_used_twice_shows_that_it_does_not_work(page):
     page.context.clear_cookies()
     go(page, link)
     assert heading(page) == "This link does not work"
+
+
+def test_a_patient_who_cannot_confirm_the_code_is_told_and_nothing_is_made(page):
+    make_pds_patient()
+    services.submit(make_organisation(), details())
+    go(page, latest_link())
+    click(page, "Continue")
+    right = latest_code(MOBILE)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        page.get_by_label("Security code").fill(wrong)
+        click(page, "Continue")
+    assert heading(page) == "You entered the wrong code too many times"
+    assert not User.objects.filter(email=EMAIL).exists()
