@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.forms import SetPasswordForm
+from accounts.models import User
 from accounts.phones import uk_number
 from verification.demographics.normalise import (
     display_name,
@@ -13,6 +14,13 @@ from verification.demographics.normalise import (
     nhs_number_digits,
     postcode,
 )
+
+
+def _no_hidden_characters(form) -> None:
+    for field in form.fields.values():
+        field.error_messages.setdefault(
+            "null_characters_not_allowed", f"{field.label} must not include hidden characters"
+        )
 
 
 class PatientDetailsForm(forms.Form):
@@ -25,7 +33,10 @@ class PatientDetailsForm(forms.Form):
     nhs_number = forms.CharField(
         label="NHS number",
         max_length=20,
-        error_messages={"required": "Enter the patient's NHS number"},
+        error_messages={
+            "required": "Enter the patient's NHS number",
+            "max_length": "Enter a valid 10-digit NHS number",
+        },
     )
     given_name = forms.CharField(
         label="First name",
@@ -74,8 +85,15 @@ class PatientDetailsForm(forms.Form):
         label="Mobile number",
         max_length=20,
         help_text="The patient's own: it must be the mobile on their NHS record",
-        error_messages={"required": "Enter the patient's mobile number"},
+        error_messages={
+            "required": "Enter the patient's mobile number",
+            "max_length": "Enter a UK mobile number, like 07700 900 982",
+        },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_hidden_characters(self)
 
     def clean_nhs_number(self):
         number = nhs_number_digits(self.cleaned_data["nhs_number"])
@@ -112,7 +130,5 @@ class NewPasswordForm(SetPasswordForm):
     """The password for a new login: the project's validators and plain-English messages."""
 
     def __init__(self, *args, email: str, **kwargs):
-        from accounts.models import User
-
         super().__init__(*args, user=User(email=email), **kwargs)
         self.fields["password"].label = "Create a password"

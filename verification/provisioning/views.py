@@ -145,6 +145,7 @@ def code(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def resend_code(request: HttpRequest) -> HttpResponse:
+    """ "Send a new code" to the same mobile, unless asked too often."""
     row = _started(request)
     if row is None:
         return _link_does_not_work(request)
