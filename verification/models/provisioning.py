@@ -167,6 +167,7 @@ class ProvisionRequest(OneTimeCode):
         per-NHS-number limit). The caller saves."""
         for name in ("nhs_number", "given_name", "family_name", "birth_date_text", "postcode"):
             setattr(self, name, "")
+        self.gp_ods_code = ""
         self.email = ""
         self.mobile = ""
         self.code_hash = ""
