@@ -452,7 +452,8 @@ class ProofingNotice(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="proofing_notices")
     token_hash = models.CharField(max_length=64, unique=True)
-    route = models.CharField(max_length=40)
+    # Long enough for "provisioned by " and an organisation's full name (ADR 0065).
+    route = models.CharField(max_length=255)
     proved_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -500,7 +501,7 @@ class SupportCase(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # What was disputed: the level the login had and how it was proved (no personal data).
     level_before = models.CharField(max_length=2, blank=True)
-    route_disputed = models.CharField(max_length=40, blank=True)
+    route_disputed = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -578,3 +578,29 @@ OIDC_SIGNING_KEY_SIZE = env.integer("OIDC_SIGNING_KEY_SIZE", 2048, minimum=2048)
 # Back-channel logout: how long to wait for a connected service to answer.
 OIDC_BACKCHANNEL_LOGOUT_TIMEOUT = env.integer("OIDC_BACKCHANNEL_LOGOUT_TIMEOUT", 5, minimum=1)
 # --- end connected services ---------------------------------------------------------------
+
+# --- Accounts made for a patient by an organisation (issue 17 item 4; ADR 0065) ------------
+# NHS login's account provisioning: a registered practice (admin) or service (API,
+# private_key_jwt) asks us to make a login for a patient; docs/provisioning.md.
+# Requests one organisation may submit in 24 hours, refused ones included (each is a trace).
+PROVISIONING_REQUESTS_PER_ORGANISATION_PER_DAY = env.integer(
+    "PROVISIONING_REQUESTS_PER_ORGANISATION_PER_DAY", 200, minimum=1
+)
+# Requests for one NHS number, from any organisation, in PROVISIONING_NHS_NUMBER_WINDOW_DAYS.
+PROVISIONING_REQUESTS_PER_NHS_NUMBER = env.integer(
+    "PROVISIONING_REQUESTS_PER_NHS_NUMBER", 3, minimum=1
+)
+PROVISIONING_NHS_NUMBER_WINDOW_DAYS = env.integer(
+    "PROVISIONING_NHS_NUMBER_WINDOW_DAYS", 7, minimum=1
+)
+# How long the emailed link works.
+PROVISIONING_LINK_DAYS = env.integer("PROVISIONING_LINK_DAYS", 7, minimum=1)
+# Links that do not work, from one client address in an hour, before every link is refused there.
+PROVISIONING_BAD_LINKS_PER_ADDRESS = env.integer(
+    "PROVISIONING_BAD_LINKS_PER_ADDRESS", 10, minimum=1
+)
+CELERY_BEAT_SCHEDULE["verification-expire-provisions"] = {
+    "task": "verification.tasks.expire_provisions",
+    "schedule": timedelta(hours=1),
+}
+# --- end accounts made for a patient --------------------------------------------------------

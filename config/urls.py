@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("account/", include("accounts.urls")),
     path("prove-who-you-are/", include("verification.urls")),
+    path("provisioning/", include("verification.provisioning.urls")),  # ADR 0065
     path("", include("connected_services.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

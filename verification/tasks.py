@@ -85,3 +85,12 @@ def _resume_after_restart(sender=None, **kwargs):
     if queues and "checks" not in queues:
         return
     queue_after_commit(resume_stalled_id_checks, 0)  # a broker that is down is logged
+
+
+@shared_task(acks_late=True)
+def expire_provisions() -> int:
+    """End requests for a login (account provisioning) whose link expired unused, and blank
+    their personal data (beat, hourly; ADR 0065)."""
+    from verification.provisioning import services
+
+    return services.expire_provisions()

@@ -47,6 +47,9 @@ ROUTE_IN_WORDS = {
 
 def route_in_words(route: str) -> str:
     """How a route reads for a patient ("with photo ID and a scan of your face")."""
+    if route.startswith("provisioned by "):  # ADR 0065: the organisation's full name follows
+        organisation = route.removeprefix("provisioned by ")
+        return f"through {organisation}, who confirmed who you are and asked for your NHS login"
     return ROUTE_IN_WORDS.get(route, f"by {route}")
 
 

@@ -33,11 +33,15 @@ def token_endpoint_url() -> str:
     return f"{settings.OIDC_ISSUER}/token"
 
 
-def verify(token: str, *, client_id: str | None = None, find_service=None) -> Service:
+def verify(
+    token: str, *, client_id: str | None = None, find_service=None, audience: str | None = None
+) -> Service:
     """Check a client assertion and return the service it authenticates.
 
     ``find_service(client_id)`` loads the service (default ``statements.service_by_client_id``); a
-    refresh grant passes one that reads the refresh token in the same round trip."""
+    refresh grant passes one that reads the refresh token in the same round trip. ``audience``:
+    the URL the assertion must be for (default the token endpoint; the provisioning API
+    passes its own, so an assertion made for one cannot be used at the other)."""
     try:
         header, claims, signing_input, signature = jose.parse(token)
     except jose.InvalidJWS as error:
@@ -61,10 +65,12 @@ def verify(token: str, *, client_id: str | None = None, find_service=None) -> Se
     except jose.InvalidJWS as error:
         raise AssertionError_("client_assertion signature does not verify") from error
     # From here on the claims are the signed ones.
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
-    if token_endpoint_url() not in audiences:
-        raise AssertionError_("aud must be the token endpoint URL")
+    claimed = claims.get("aud")
+    audiences = claimed if isinstance(claimed, list) else [claimed]
+    if (audience or token_endpoint_url()) not in audiences:
+        raise AssertionError_(
+            "aud must be the token endpoint URL" if audience is None else f"aud must be {audience}"
+        )
     now = time.time()
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp < now - LEEWAY_SECONDS:

@@ -10,5 +10,6 @@ from verification.models.idchecks import (  # noqa: F401
 )
 from verification.models.identity import Identity, Nation
 from verification.models.practices import *  # noqa: F403
+from verification.models.provisioning import *  # noqa: F403
 
 __all__ = ["Identity", "Nation"]

@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "accounts.demo",
     "verification.demo",
     "verification.demo_gp",  # issue 5: GP online registration details
+    "verification.demo_provisioning",  # issue 17 item 4: a login made by the demo practice
     "verification.demo_idchecks",  # issue 4: photo ID and the identity checkers
     "connected_services.demo",
     "core.demo",  # last: the banner, with every address in full
