@@ -193,6 +193,20 @@ def test_an_nhs_number_is_limited_across_organisations(organisation, settings):
     assert submitted(other).answer == Answer.NHS_NUMBER_LIMIT
 
 
+def test_one_organisations_refused_requests_cannot_block_a_patient_elsewhere(
+    organisation, settings
+):
+    settings.PROVISIONING_REQUESTS_PER_NHS_NUMBER = 2
+    rogue = make_organisation(name="Rogue Clinic", ods_code="R99999")
+    for _ in range(3):
+        assert submitted(rogue, family_name="Nobody").answer in (
+            Answer.NOT_MATCHED,
+            Answer.NHS_NUMBER_LIMIT,
+        )
+    assert submitted(rogue).answer == Answer.NHS_NUMBER_LIMIT  # its own refusals count
+    assert submitted(organisation).answer == Answer.ACCEPTED  # the patient's practice is not
+
+
 def test_a_new_request_for_the_same_patient_stops_the_earlier_link(organisation):
     first = submitted(organisation).request
     first_link = latest_link()

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PhoneDevice, ProofingLevel, User
@@ -192,9 +193,16 @@ def submit(
             staff=staff, request=request,
         )  # fmt: skip
     window = datetime.timedelta(days=settings.PROVISIONING_NHS_NUMBER_WINDOW_DAYS)
-    for_number = ProvisionRequest.objects.filter(
-        nhs_number_index=row.nhs_number_index, created_at__gt=now - window
-    ).count()
+    # Links sent count from any organisation (each emails someone and texts the patient);
+    # refusals count only for the organisation that made them, so one organisation's bad
+    # requests cannot keep a patient's NHS number from their own practice.
+    for_number = (
+        ProvisionRequest.objects.filter(
+            nhs_number_index=row.nhs_number_index, created_at__gt=now - window
+        )
+        .filter(Q(organisation=organisation) | ~Q(state=ProvisionRequest.State.REFUSED))
+        .count()
+    )
     if for_number > settings.PROVISIONING_REQUESTS_PER_NHS_NUMBER:
         return _refuse_submission(
             organisation, "nhs_number_limit", answer=Answer.NHS_NUMBER_LIMIT,
