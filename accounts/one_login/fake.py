@@ -75,7 +75,7 @@ def _issuer(request) -> str:
 def _key(name: str, make) -> jwk.JWK:
     key = load_or_make_key(settings.DATA_DIR / "fake-one-login" / f"{name}.pem", make)
     data = key.export(private_key=True, as_dict=True)
-    return jwk.JWK(**data, kid=key.thumbprint())
+    return jwk.JWK(**{**data, "kid": key.thumbprint()})
 
 
 def id_token_key() -> jwk.JWK:
@@ -149,14 +149,14 @@ def did(request: HttpRequest) -> JsonResponse:
 
 
 def _redirect_uri_allowed(redirect_uri: str) -> bool:
-    """Our callback on this site, or (tests, another port) on a loopback host."""
+    """Our callback on this site, or (tests, another port) on a host this site answers to."""
     callback = reverse("one_login:callback")
     if redirect_uri == f"{settings.SITE_URL}{callback}":
         return True
     parts = urlsplit(redirect_uri)
     return (
         parts.scheme == "http"
-        and parts.hostname in ("127.0.0.1", "localhost")
+        and parts.hostname in settings.ALLOWED_HOSTS
         and parts.path == callback
         and not parts.query
     )

@@ -43,4 +43,4 @@ def client_key() -> jwk.JWK:
             lambda: jwk.JWK.generate(kty="RSA", size=2048),
         )
     data = key.export(private_key=True, as_dict=True)
-    return jwk.JWK(**data, kid=key.thumbprint(), alg="RS256", use="sig")
+    return jwk.JWK(**{**data, "kid": key.thumbprint(), "alg": "RS256", "use": "sig"})

@@ -1,0 +1,256 @@
+"""GOV.UK One Login: link, sign in, unlink, and the ways to cheat, with the real client code
+talking over HTTP to the fake One Login on a live server (issue 18)."""
+
+import time
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import User
+from accounts.one_login import events
+from accounts.one_login.fake import _sub
+from core.models import AuditEvent
+from tests.accounts.one_login import (
+    IDENTITY,
+    authorization_request,
+    choose,
+    fake_one_login,  # noqa: F401  (a fixture)
+    outcome_of,
+    round_trip,
+)
+from tests.connected_services.identities import prove
+from tests.factories import UserFactory
+from tests.fixtures.sessions import signed_in_client
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fake_one_login")]
+
+LINK = "/account/one-login/link/"
+SIGN_IN = "/account/one-login/sign-in/"
+
+
+def link(user, account="ffion@example.com"):
+    return SocialAccount.objects.create(
+        user=user, provider="one_login", uid=_sub(account), extra_data={}
+    )
+
+
+def test_a_p9_patient_links_one_login_and_nothing_personal_is_kept():
+    user = prove(UserFactory(), "P9")
+    client = signed_in_client(user)
+    params = authorization_request(client.post(LINK))
+    # Only a sign-in is asked for (the login is P9 already), with a nonce and a state.
+    assert params["vtr"] == '["Cl.Cm"]' and "claims" not in params
+    assert params["nonce"] and params["state"] and params["scope"] == "openid"
+    response = client.get(choose(client, params))
+    assert outcome_of(response) == "linked"
+    (account,) = SocialAccount.objects.filter(user=user)
+    assert account.uid == _sub("ffion@example.com") and account.extra_data == {}
+    assert AuditEvent.objects.filter(event=events.LINKED, user=user).exists()
+    assert "Linked" in client.get("/account/").content.decode()
+
+
+def test_signing_in_with_a_linked_one_login_counts_as_password_and_code():
+    user = prove(UserFactory(), "P9")
+    link(user)
+    client = Client()
+    response = round_trip(client, SIGN_IN, next_url="/account/activity/")
+    assert outcome_of(response) == "/account/activity/"
+    session = client.session
+    assert int(session["_auth_user_id"]) == user.pk
+    assert session["authentication"]["methods"] == ["Cd", "Cp"]
+    assert AuditEvent.objects.filter(event=events.SIGNED_IN, user=user).exists()
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
+def test_an_unlinked_one_login_never_creates_an_nhs_login():
+    before = User.objects.count()
+    client = Client()
+    response = round_trip(client, SIGN_IN, account="stranger@example.com")
+    assert outcome_of(response) == "not_linked"
+    assert User.objects.count() == before
+    assert not SocialAccount.objects.exists()
+    assert "_auth_user_id" not in client.session
+    page = client.get(response["Location"]).content.decode()
+    assert "is not linked to an NHS login" in page and "We have not made an NHS login" in page
+
+
+def test_a_suspended_login_cannot_sign_in_and_is_not_told_not_linked():
+    user = prove(UserFactory(), "P9")
+    link(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    client = Client()
+    response = round_trip(client, SIGN_IN)
+    assert outcome_of(response) == "cannot_sign_in"
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(event=events.SIGN_IN_REFUSED, user=user).exists()
+
+
+def test_a_one_login_linked_to_another_nhs_login_cannot_be_linked_again():
+    owner = prove(UserFactory(), "P9")
+    link(owner)
+    other = prove(UserFactory(), "P9", nhs_number="9434765919")
+    client = signed_in_client(other)
+    response = round_trip(client, LINK)
+    assert outcome_of(response) == "linked_elsewhere"
+    assert list(SocialAccount.objects.values_list("user_id", flat=True)) == [owner.pk]
+    # Both owners can read that it was tried.
+    assert AuditEvent.objects.filter(event=events.LINK_REFUSED, user=owner).exists()
+    assert AuditEvent.objects.filter(event=events.LINK_REFUSED, user=other).exists()
+
+
+def test_a_login_linked_to_one_account_cannot_link_a_second():
+    user = prove(UserFactory(), "P9")
+    link(user, "first@example.com")
+    client = signed_in_client(user)
+    # A P9 login already linked is sent back to the settings page; a P5 one may go (to prove).
+    assert client.post(LINK)["Location"] == "/account/one-login/"
+    User.objects.filter(pk=user.pk).update(proofing_level="P5")
+    response = round_trip(client, LINK, account="second@example.com")
+    assert outcome_of(response) == "already_linked"
+    assert SocialAccount.objects.get(user=user).uid == _sub("first@example.com")
+
+
+def test_unlinking_stops_sign_in_with_one_login():
+    user = prove(UserFactory(), "P9")
+    link(user)
+    client = signed_in_client(user)
+    assert "Remove the link" in client.get("/account/one-login/remove/").content.decode()
+    response = client.post("/account/one-login/remove/")
+    assert response["Location"] == "/account/one-login/"
+    assert not SocialAccount.objects.exists()
+    assert AuditEvent.objects.filter(event=events.UNLINKED, user=user).exists()
+    user.refresh_from_db()
+    assert user.proofing_level == "P9"  # the level stays
+    assert outcome_of(round_trip(Client(), SIGN_IN)) == "not_linked"
+
+
+def test_a_replayed_callback_is_refused():
+    user = prove(UserFactory(), "P9")
+    link(user)
+    client = Client()
+    params = authorization_request(client.post(SIGN_IN))
+    callback = choose(client, params)
+    assert outcome_of(client.get(callback)) == "/account/"
+    # The same answer again, in the same browser or another: the state was used.
+    assert outcome_of(client.get(callback)) == "failed"
+    thief = Client()
+    assert outcome_of(thief.get(callback)) == "failed"
+    assert "_auth_user_id" not in thief.session
+
+
+def test_a_callback_for_a_state_from_another_browser_is_refused():
+    user = prove(UserFactory(), "P9")
+    link(user)
+    victim = Client()
+    params = authorization_request(victim.post(SIGN_IN))
+    attacker = Client()
+    authorization_request(attacker.post(SIGN_IN))  # the attacker has a state of their own
+    assert outcome_of(attacker.get(choose(victim, params))) == "failed"
+    assert "_auth_user_id" not in attacker.session
+
+
+@pytest.mark.parametrize(
+    "fault", ["id_token_wrong_nonce", "id_token_wrong_signature", "id_token_no_second_factor"]
+)
+def test_a_bad_id_token_signs_nobody_in(fault):
+    user = prove(UserFactory(), "P9")
+    link(user)
+    client = Client()
+    response = round_trip(client, SIGN_IN, fault=fault)
+    assert outcome_of(response) == "failed"
+    assert "_auth_user_id" not in client.session
+    assert not AuditEvent.objects.filter(event=events.SIGNED_IN).exists()
+    assert AuditEvent.objects.filter(event=events.FAILED).exists()
+
+
+def test_cancelling_at_one_login_changes_nothing():
+    client = Client()
+    params = authorization_request(client.post(SIGN_IN))
+    response = client.post("/fake-one-login/authorize", {**params, "cancel": "1"})
+    assert outcome_of(client.get(response["Location"].split("testserver")[1])) == "cancelled"
+
+
+def test_linking_needs_a_fresh_sign_in_with_password_and_code():
+    user = prove(UserFactory(), "P9")
+    client = signed_in_client(user)
+    session = client.session
+    session["authentication"]["auth_time"] = int(time.time()) - 3600
+    session.save()
+    response = client.post(LINK)
+    assert response["Location"].startswith("/account/sign-in/?next=")
+    assert not SocialAccount.objects.exists()
+
+
+def test_the_sign_in_page_offers_one_login():
+    page = Client().get("/account/sign-in/").content.decode()
+    assert 'action="/account/one-login/sign-in/"' in page
+    assert "Continue with GOV.UK One Login" in page
+
+
+def test_the_pages_say_what_will_be_taken_before_going():
+    client = signed_in_client(UserFactory())
+    page = client.get(LINK).content.decode()
+    assert "What we will take from GOV.UK One Login" in page
+    assert "your name and date of birth" in page and "your postcode" in page
+    assert "We do not take your email address" in page
+
+
+def test_the_sign_in_start_takes_no_get():
+    assert Client().get(SIGN_IN).status_code == 405
+
+
+def test_the_fake_token_endpoint_refuses_a_client_assertion_from_another_key():
+    import httpx
+    from jwcrypto import jwk, jwt
+
+    key = jwk.JWK.generate(kty="RSA", size=2048)
+    now = int(time.time())
+    forged = jwt.JWT(
+        header={"alg": "RS256"},
+        claims={
+            "iss": "nhs-login-development",
+            "sub": "nhs-login-development",
+            "aud": f"{settings.ONE_LOGIN_URL}/token",
+            "exp": now + 60,
+            "jti": "x",
+        },
+    )
+    forged.make_signed_token(key)
+    response = httpx.post(
+        f"{settings.ONE_LOGIN_URL}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "anything",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": forged.serialize(),
+        },
+    )
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+
+
+def test_the_fake_token_endpoint_refuses_a_replayed_client_assertion():
+    import httpx
+
+    from accounts.one_login.client import ASSERTION_TYPE, client_assertion
+
+    assertion = client_assertion("nhs-login-development", f"{settings.ONE_LOGIN_URL}/token")
+    data = {
+        "grant_type": "authorization_code",
+        "code": "unknown",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": assertion,
+    }
+    first = httpx.post(f"{settings.ONE_LOGIN_URL}/token", data=data)
+    assert first.json()["error"] == "invalid_grant"  # the assertion was good, the code not
+    second = httpx.post(f"{settings.ONE_LOGIN_URL}/token", data=data)
+    assert second.status_code == 401
+    assert "replayed" in second.json()["error_description"]
+
+
+def test_identity_is_not_the_default_for_a_sign_in():
+    params = authorization_request(Client().post(SIGN_IN))
+    assert params["vtr"] == '["Cl.Cm"]' and "claims" not in params
+    assert IDENTITY["account"]  # the helpers' identity is only sent when asked
