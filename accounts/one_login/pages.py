@@ -27,7 +27,10 @@ def manage(request: HttpRequest) -> HttpResponse:
     return page(
         request,
         "accounts/one_login/manage.jinja",
-        {"link": services.link_of(request.user)},
+        {
+            "link": services.link_of(request.user),
+            "last_sign_in": services.last_sign_in(request.user),
+        },
     )
 
 

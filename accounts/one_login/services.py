@@ -51,6 +51,18 @@ def link_of(user) -> SocialAccount | None:
     return SocialAccount.objects.filter(provider=PROVIDER, user=user).first()
 
 
+def last_sign_in(user):
+    """When this login last signed in with One Login (from the audit), or None."""
+    from core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(user=user, event=events.SIGNED_IN)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+
+
 def returned(request, sociallogin) -> str:
     """The browser is back from One Login with a checked ID token and userinfo (allauth's
     ``sociallogin``). Check it answers the request we sent (nonce) with a second factor, then
@@ -167,10 +179,13 @@ def unlink(request, user: User) -> bool:
     return bool(deleted)
 
 
-def remove_by_support(user: User, *, staff: User, reason: str) -> bool:
+def remove_by_support(user: User, *, staff: User, reason: str, ticket: str = "") -> bool:
     """Support staff remove the link (a patient who lost their One Login, or a link made by
-    someone else), with a reason. Audited with the member of staff as the actor."""
+    someone else), with a reason (a key of ``support.REASONS``, never free text). Audited
+    with the member of staff as the actor; False when there was no link."""
     deleted, _ = SocialAccount.objects.filter(provider=PROVIDER, user=user).delete()
     if deleted:
-        audit.record(events.REMOVED_BY_SUPPORT, user=user, actor=staff, reason=reason)
+        audit.record(
+            events.REMOVED_BY_SUPPORT, user=user, actor=staff, reason=reason, ticket=ticket
+        )
     return bool(deleted)

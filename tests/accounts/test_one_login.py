@@ -254,3 +254,36 @@ def test_identity_is_not_the_default_for_a_sign_in():
     params = authorization_request(Client().post(SIGN_IN))
     assert params["vtr"] == '["Cl.Cm"]' and "claims" not in params
     assert IDENTITY["account"]  # the helpers' identity is only sent when asked
+
+
+def test_download_my_data_includes_the_link():
+    from accounts.services.data_rights import data_about
+
+    user = prove(UserFactory(), "P9")
+    assert data_about(user)["gov_uk_one_login"] is None
+    link(user)
+    data = data_about(user)["gov_uk_one_login"]
+    assert data["identifier"] == _sub("ffion@example.com")
+    assert data["linked"] and data["last_used_to_sign_in"] is None
+
+
+def test_support_see_the_link_and_remove_it_with_a_reason():
+    from tests.accounts.test_support_desk import LIST, act, make_support_staff
+    from tests.verification.gp_online.helpers import staff_client
+
+    user = prove(UserFactory(), "P9")
+    link(user)
+    staff = make_support_staff()
+    support = staff_client(staff)
+    assert "GOV.UK One Login (linked)" in support.get(f"{LIST}{user.pk}/change/").content.decode()
+    # No reason: nothing changes.
+    response = support.post(f"{LIST}{user.pk}/act/", {"action": "remove_one_login"})
+    assert response.status_code == 200 and SocialAccount.objects.exists()
+    act(support, user, "remove_one_login", reason="suspected_fraud")
+    assert not SocialAccount.objects.exists()
+    removed = AuditEvent.objects.get(event=events.REMOVED_BY_SUPPORT, user=user)
+    assert removed.actor == staff and removed.details["reason"] == "suspected_fraud"
+    # Again: a clear message, nothing to remove.
+    response = act(support, user, "remove_one_login")
+    assert "not linked to a GOV.UK One Login" in response.content.decode()
+    assert outcome_of(round_trip(Client(), SIGN_IN)) == "not_linked"
