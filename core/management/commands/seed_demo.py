@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "verification.demo_gp",  # issue 5: GP online registration details
     "verification.demo_idchecks",  # issue 4: photo ID and the identity checkers
     "connected_services.demo",
+    "accounts.one_login.demo",  # issue 18: GOV.UK One Login against the fake
     "core.demo",  # last: the banner, with every address in full
 ]
 
