@@ -80,6 +80,19 @@ class OneLoginProvider(OpenIDConnectProvider):
             request, process, next_url, data, auth_params=params, nonce=nonce, **kwargs
         )
 
+    def sociallogin_from_response(self, request, response):
+        """allauth's ``SocialLogin``, with the checked ID token claims and userinfo held on the
+        object for our adapter (``one_login``) and never in ``extra_data``: allauth saves
+        ``extra_data`` on every sign-in of a linked account, and the identity and address
+        must not be kept (ADR 0066)."""
+        login = super().sociallogin_from_response(request, response)
+        login.account.extra_data = {}
+        login.one_login = response
+        return login
+
+    def extract_extra_data(self, data):
+        return {}
+
     def extract_common_fields(self, data):
         return {}  # a One Login never fills in an NHS login
 

@@ -68,7 +68,7 @@ def returned(request, sociallogin) -> str:
     ``sociallogin``). Check it answers the request we sent (nonce) with a second factor, then
     sign in or link, as the state we stashed says."""
     state = sociallogin.state or {}
-    data = sociallogin.account.extra_data or {}
+    data = getattr(sociallogin, "one_login", None) or {}  # set by the provider, never stored
     claims = data.get("id_token") or {}
     nonce = state.get("nonce") or ""
     if not nonce or not constant_time_compare(str(claims.get("nonce", "")), nonce):

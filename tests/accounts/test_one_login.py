@@ -63,6 +63,8 @@ def test_signing_in_with_a_linked_one_login_counts_as_password_and_code():
     assert AuditEvent.objects.filter(event=events.SIGNED_IN, user=user).exists()
     user.refresh_from_db()
     assert user.last_login is not None
+    # allauth saves a linked account's data on each sign-in: nothing from One Login is in it.
+    assert SocialAccount.objects.get(user=user).extra_data == {}
 
 
 def test_an_unlinked_one_login_never_creates_an_nhs_login():

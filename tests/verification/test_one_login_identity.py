@@ -142,12 +142,20 @@ def test_a_p5_login_cannot_become_someone_else(record):
     assert not SocialAccount.objects.exists()
 
 
-def test_a_p5_login_reaches_p9_with_its_own_record(record):
+def test_a_linked_p5_login_reaches_p9_with_its_own_record_and_keeps_nothing_from_it(record):
+    from accounts.one_login.fake import _sub
+
     user = prove(UserFactory(), "P5", nhs_number=record.nhs_number)
+    SocialAccount.objects.create(
+        user=user, provider="one_login", uid=_sub("ffion@example.com"), extra_data={}
+    )
     response = round_trip(signed_in_client(user), LINK)
     assert outcome_of(response) == "proved"
     user.refresh_from_db()
     assert user.proofing_level == "P9"
+    (account,) = SocialAccount.objects.all()
+    assert account.extra_data == {}
+    assert "CF10" not in str(account.__dict__) and "Ffion" not in str(account.__dict__)
 
 
 def test_tries_are_limited_per_login_per_day(record, settings):
