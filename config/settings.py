@@ -580,7 +580,7 @@ OIDC_BACKCHANNEL_LOGOUT_TIMEOUT = env.integer("OIDC_BACKCHANNEL_LOGOUT_TIMEOUT",
 # --- end connected services ---------------------------------------------------------------
 
 # --- GOV.UK One Login (issue 18, items 1-2): docs/one-login.md, ADR 0066 ------------------
-# "Continue with GOV.UK One Login" through allauth.socialaccount's OpenID Connect provider,
+# "Sign in with GOV.UK One Login" through allauth.socialaccount's OpenID Connect provider,
 # subclassed in accounts/one_login (private_key_jwt, vtr, the claims request, nonce). allauth is
 # installed for that provider only: our own views stay the sign-in and sign-up (ADR 0010), and
 # its adapter (accounts.one_login.adapter) never lets it create, link or sign in on its own.

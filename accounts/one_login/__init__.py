@@ -1,4 +1,4 @@
-"""Continue with GOV.UK One Login (issue 18; docs/one-login.md, ADR 0066).
+"""Sign in with GOV.UK One Login (issue 18; docs/one-login.md, ADR 0066).
 
 allauth.socialaccount's OpenID Connect provider, subclassed for One Login (``provider``,
 ``client``): ``private_key_jwt`` at its token endpoint, ``vtr``, the claims request, a nonce,

@@ -20,6 +20,6 @@ def seed() -> list[str]:
         f"  {site}{reverse('one_login:manage')} (or 'Use your GOV.UK One Login' when proving who",
         "  you are). On the fake's page choose any account email, P2, and Ffion Hughes, born",
         "  1990-02-14, postcode CF10 1EP: the login is linked and reaches P9. Then sign out and",
-        "  press 'Continue with GOV.UK One Login' on the sign-in page with the same account email.",
+        "  press 'Sign in with GOV.UK One Login' on the sign-in page with the same account email.",
         "  The fake's page also injects faults: a wrong signature, audience or nonce, an expiry.",
     ]

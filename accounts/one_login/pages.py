@@ -74,7 +74,7 @@ def unlink(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_in(request: HttpRequest) -> HttpResponse:
-    """ "Continue with GOV.UK One Login" on the sign-in page: off to One Login (a password and
+    """ "Sign in with GOV.UK One Login" on the sign-in page: off to One Login (a password and
     a second factor there), back to ``next`` once signed in."""
     next_url = safe_next(request, request.GET.get("next"))
     return _provider(request).redirect(

@@ -189,7 +189,7 @@ def test_linking_needs_a_fresh_sign_in_with_password_and_code():
 def test_the_sign_in_page_offers_one_login():
     page = Client().get("/account/sign-in/").content.decode()
     assert 'action="/account/one-login/sign-in/"' in page
-    assert "Continue with GOV.UK One Login" in page
+    assert "Sign in with GOV.UK One Login" in page
 
 
 def test_the_pages_say_what_will_be_taken_before_going():

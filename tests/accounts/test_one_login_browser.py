@@ -86,7 +86,7 @@ def test_link_reach_p9_sign_in_with_it_use_a_service_and_unlink(page, demo_servi
     page.context.clear_cookies()
     page.goto("/account/sign-in/")
     axe_check(page)
-    page.get_by_role("button", name="Continue with GOV.UK One Login").click()
+    page.get_by_role("button", name="Sign in with GOV.UK One Login").click()
     _answer_the_fake(page, identity=False)
     assert page.locator("h1").inner_text() == "Your NHS login"
     assert "High (P9)" in page.content()
@@ -132,6 +132,6 @@ def test_a_bad_identity_gets_a_clear_page_and_an_unlinked_account_another(page):
     page.context.clear_cookies()
     page.goto("/account/sign-in/")
     axe_check(page)
-    page.get_by_role("button", name="Continue with GOV.UK One Login").click()
+    page.get_by_role("button", name="Sign in with GOV.UK One Login").click()
     _answer_the_fake(page, identity=False)
     assert page.locator("h1").inner_text() == "Your GOV.UK One Login is not linked to an NHS login"
