@@ -289,3 +289,79 @@ def test_support_see_the_link_and_remove_it_with_a_reason():
     response = act(support, user, "remove_one_login")
     assert "not linked to a GOV.UK One Login" in response.content.decode()
     assert outcome_of(round_trip(Client(), SIGN_IN)) == "not_linked"
+
+
+def _start_up(code: str, **environment):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONE_LOGIN_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        ENVIRONMENT="production",
+        SECRET_KEY="a-production-secret-key-for-this-start-up-test-only-0123456789abcdef",
+        FIELD_ENCRYPTION_KEYS="bm90LWEtcmVhbC1rZXktZGV2ZWxvcG1lbnQtb25seTA=",
+        NOTIFY_API_KEY="test-key",
+        PDS_FHIR_BASE_URL="https://pds.example/FHIR/R4",
+        PDS_FHIR_ACCESS_TOKEN="token",
+        DCS_URL="https://dcs.example",
+        PASSWORD_HASH_COST="owasp",
+        **environment,
+    )
+    # Production's document checking service needs its files to start: any readable file
+    # will do here (settings only check they are there).
+    dummy = str(Path(__file__))
+    for name in (
+        "DCS_CLIENT_SIGNING_KEY_FILE",
+        "DCS_CLIENT_SIGNING_CERT_FILE",
+        "DCS_CLIENT_ENCRYPTION_KEY_FILE",
+        "DCS_SIGNING_CERT_FILE",
+        "DCS_ENCRYPTION_CERT_FILE",
+        "DCS_TLS_CLIENT_CERT_FILE",
+        "DCS_TLS_CLIENT_KEY_FILE",
+    ):
+        env[name] = dummy
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_has_one_login_off_and_never_the_fake():
+    result = _start_up(
+        "from django.conf import settings as s; "
+        "print(s.ONE_LOGIN_ENABLED, s.FAKE_ONE_LOGIN_ENABLED)",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_production_with_one_login_needs_a_key_and_https(tmp_path):
+    refused = _start_up("", ONE_LOGIN_ENABLED="True")
+    assert refused.returncode != 0
+    assert "ONE_LOGIN_URL must be set" in refused.stderr
+    key = tmp_path / "key.pem"
+    key.write_text("not really a key")
+    plain_http = _start_up(
+        "",
+        ONE_LOGIN_ENABLED="True",
+        ONE_LOGIN_URL="http://oidc.example",
+        ONE_LOGIN_CLIENT_ID="nhs-login",
+        ONE_LOGIN_IDENTITY_ISSUER="https://identity.example/",
+        ONE_LOGIN_PRIVATE_KEY_FILE=str(key),
+    )
+    assert "ONE_LOGIN_URL must be an https:// URL in production" in plain_http.stderr
+    no_key = _start_up(
+        "",
+        ONE_LOGIN_ENABLED="True",
+        ONE_LOGIN_URL="https://oidc.example",
+        ONE_LOGIN_CLIENT_ID="nhs-login",
+        ONE_LOGIN_IDENTITY_ISSUER="https://identity.example/",
+    )
+    assert "ONE_LOGIN_ENABLED needs ONE_LOGIN_PRIVATE_KEY_FILE" in no_key.stderr
