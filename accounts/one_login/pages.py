@@ -1,6 +1,7 @@
 """The pages of GOV.UK One Login: link it (after saying what will be taken), remove the
 link, sign in with it, and one page for each outcome."""
 
+import requests
 from allauth.socialaccount.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages as flash
@@ -16,9 +17,17 @@ from accounts.one_login import services
 from accounts.one_login.provider import auth_params
 from accounts.views.common import page, safe_next
 
+UNAVAILABLE = "one_login_unavailable"
 
-def _provider(request):
-    return get_adapter(request).get_provider(request, services.PROVIDER)
+
+def _go_to_one_login(request, process: str, **kwargs) -> HttpResponse:
+    """allauth's provider sends the browser to One Login (its discovery is read first); when
+    One Login does not answer, our page says so and nothing is stashed."""
+    provider = get_adapter(request).get_provider(request, services.PROVIDER)
+    try:
+        return provider.redirect(request, process, **kwargs)
+    except (requests.RequestException, ValueError, KeyError):
+        return redirect("one_login:outcome", outcome=UNAVAILABLE)
 
 
 @login_required
@@ -47,7 +56,7 @@ def before_you_go(request: HttpRequest) -> HttpResponse:
         here = reverse("one_login:before_you_go")
         if not signed_in_freshly_with_password_and_code(request, settings.PASSKEY_FRESH_SIGN_IN):
             return require_sign_in(request, here, force=True)
-        return _provider(request).redirect(
+        return _go_to_one_login(
             request,
             "connect",
             data={"purpose": services.LINK, "user": user.pk},
@@ -77,7 +86,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """ "Sign in with GOV.UK One Login" on the sign-in page: off to One Login (a password and
     a second factor there), back to ``next`` once signed in."""
     next_url = safe_next(request, request.GET.get("next"))
-    return _provider(request).redirect(
+    return _go_to_one_login(
         request,
         "login",
         next_url=next_url,
@@ -223,6 +232,11 @@ def _outcomes() -> dict:
                 + nothing,
                 "Start again from the beginning.",
             ],
+            (reverse("accounts:home"), "Go back to NHS login"),
+        ),
+        UNAVAILABLE: (
+            "Sorry, GOV.UK One Login is not working",
+            ["We could not reach GOV.UK One Login. Try again later. " + nothing],
             (reverse("accounts:home"), "Go back to NHS login"),
         ),
         "cancelled": (

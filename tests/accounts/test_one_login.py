@@ -365,3 +365,38 @@ def test_production_with_one_login_needs_a_key_and_https(tmp_path):
         ONE_LOGIN_IDENTITY_ISSUER="https://identity.example/",
     )
     assert "ONE_LOGIN_ENABLED needs ONE_LOGIN_PRIVATE_KEY_FILE" in no_key.stderr
+
+
+def test_one_login_not_answering_gets_a_clear_page(settings):
+    settings.ONE_LOGIN_URL = "http://127.0.0.1:9/fake-one-login"  # nothing listens there
+    response = Client().post(SIGN_IN)
+    assert outcome_of(response) == "one_login_unavailable"
+    assert "GOV.UK One Login is not working" in Client().get(response["Location"]).content.decode()
+
+
+def test_a_callback_with_no_request_of_ours_is_refused():
+    client = Client()
+    response = client.get("/account/one-login/callback/?code=anything&state=made-up")
+    assert outcome_of(response) == "failed"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_fake_refuses_another_client_or_redirect_uri():
+    client = Client()
+    params = authorization_request(client.post(SIGN_IN))
+    for bad in (
+        {"client_id": "someone-else"},
+        {"redirect_uri": "https://attacker.example/account/one-login/callback/"},
+    ):
+        response = client.get("/fake-one-login/authorize", {**params, **bad})
+        assert response.status_code == 400  # a page, never a redirect to the bad address
+        assert "request refused" in response.content.decode()
+
+
+def test_the_fake_userinfo_needs_a_good_bearer_token():
+    import httpx
+
+    response = httpx.get(
+        f"{settings.ONE_LOGIN_URL}/userinfo", headers={"Authorization": "Bearer made-up"}
+    )
+    assert response.status_code == 401 and "invalid_token" in response.headers["WWW-Authenticate"]
