@@ -169,3 +169,126 @@ def test_tries_are_limited_per_login_per_day(record, settings):
     nothing_changed(user)
     assert AuditEvent.objects.filter(event=events.TOO_MANY_TRIES, user=user).exists()
     assert User.objects.get(pk=user.pk).proofing_level == "P0"
+
+
+def _signed_identity(claims: dict, key=None) -> str:
+    from jwcrypto import jwt
+
+    from accounts.one_login import fake
+
+    token = jwt.JWT(header={"alg": "ES256", "kid": fake._identity_kid()}, claims=claims)
+    token.make_signed_token(key or fake.identity_key())
+    return token.serialize()
+
+
+def _claims(**overrides) -> dict:
+    import time
+
+    from django.conf import settings
+
+    now = int(time.time())
+    return {
+        "iss": settings.ONE_LOGIN_IDENTITY_ISSUER,
+        "sub": "urn:fdc:gov.uk:2022:someone",
+        "aud": settings.ONE_LOGIN_CLIENT_ID,
+        "nbf": now,
+        "exp": now + 60,
+        "vot": "P2",
+        "vc": {
+            "credentialSubject": {
+                "name": [
+                    {
+                        "nameParts": [
+                            {"type": "GivenName", "value": "Ffion"},
+                            {"type": "FamilyName", "value": "Hughes"},
+                        ]
+                    }
+                ],
+                "birthDate": [{"value": "1990-02-14"}],
+            }
+        },
+        **overrides,
+    }
+
+
+ADDRESS = {"https://vocab.account.gov.uk/v1/address": [{"postalCode": "cf101ep"}]}
+BAD_POSTCODE = {"https://vocab.account.gov.uk/v1/address": [{"postalCode": "nonsense"}]}
+NO_NAME = {"credentialSubject": {"birthDate": [{"value": "1990-02-14"}]}}
+
+
+def _read(claims: dict, address=ADDRESS):
+    from verification.one_login.identity import read_identity
+
+    userinfo = {"https://vocab.account.gov.uk/v1/coreIdentityJWT": _signed_identity(claims)}
+    return read_identity({**userinfo, **address}, sub="urn:fdc:gov.uk:2022:someone")
+
+
+def test_the_identity_read_from_one_login_is_its_current_name_birth_date_and_postcode():
+    identity = _read(
+        _claims(),
+        {
+            "https://vocab.account.gov.uk/v1/address": [
+                {"postalCode": "SW1A 1AA", "validUntil": "2019-12-31"},
+                {"postalCode": "cf101ep"},
+            ]
+        },
+    )
+    assert (identity.given_name, identity.family_name) == ("Ffion", "Hughes")
+    assert identity.birth_date == datetime.date(1990, 2, 14)
+    assert identity.postcode == "CF10 1EP"
+
+
+@pytest.mark.parametrize(
+    ("claims", "address", "reason"),
+    [
+        (_claims(iss="https://someone-else.example/"), ADDRESS, "issuer"),
+        (_claims(vot="P1"), ADDRESS, "level"),
+        (_claims(vot="P2.Cl.Cm"), ADDRESS, "level"),
+        (_claims(sub="urn:fdc:gov.uk:2022:another"), ADDRESS, "different_sub"),
+        (
+            _claims(vc={"credentialSubject": {"birthDate": [{"value": "1990-02-14"}]}}),
+            ADDRESS,
+            "no_name",
+        ),
+        (_claims(), {}, "no_postcode"),
+        (
+            _claims(),
+            {"https://vocab.account.gov.uk/v1/address": [{"postalCode": "nonsense"}]},
+            "no_postcode",
+        ),
+    ],
+)
+def test_an_identity_missing_a_part_or_a_check_is_refused(claims, address, reason):
+    from verification.one_login.identity import IdentityRefused
+
+    with pytest.raises(IdentityRefused) as refused:
+        _read(claims, address)
+    assert refused.value.reason == reason
+
+
+def test_an_rs256_identity_is_refused_even_with_a_published_key():
+    """One Login signs identities with ES256: an identity signed with another algorithm is
+    refused, whatever key it names."""
+    from jwcrypto import jwk, jwt
+
+    from verification.one_login.identity import IdentityRefused, read_identity
+
+    key = jwk.JWK.generate(kty="RSA", size=2048)
+    token = jwt.JWT(header={"alg": "RS256"}, claims=_claims())
+    token.make_signed_token(key)
+    userinfo = {"https://vocab.account.gov.uk/v1/coreIdentityJWT": token.serialize(), **ADDRESS}
+    with pytest.raises(IdentityRefused):
+        read_identity(userinfo, sub="urn:fdc:gov.uk:2022:someone")
+
+
+def test_the_fakes_page_explains_a_missing_answer():
+    from tests.accounts.one_login import authorization_request
+
+    client = signed_in_client(UserFactory())
+    params = authorization_request(client.post(LINK))
+    response = client.post("/fake-one-login/authorize", {**params, "level": "P2", "fault": "none"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page
+    assert "Enter an email address for the One Login account" in page
+    assert "Enter the given name of the identity" in page
