@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 
 from accounts.one_login import events, services
 from core import audit
+from verification.uplift import finish_uplift, pending_uplift
 
 
 class NoSignUpAccountAdapter(DefaultAccountAdapter):
@@ -33,6 +34,10 @@ class OneLoginAdapter(DefaultSocialAccountAdapter):
         if outcome == services.SIGNED_IN:
             next_url = (sociallogin.state or {}).get("next")
             raise ImmediateHttpResponse(redirect(next_url or "accounts:home"))
+        if outcome == services.PROVED and pending_uplift(request):
+            # A connected service asked for P9: straight back to its authorization request,
+            # as every proving journey does (verification.uplift).
+            raise ImmediateHttpResponse(finish_uplift(request))
         raise ImmediateHttpResponse(redirect("one_login:outcome", outcome=outcome))
 
     def on_authentication_error(

@@ -292,3 +292,17 @@ def test_the_fakes_page_explains_a_missing_answer():
     assert "<title>Error: " in page
     assert "Enter an email address for the One Login account" in page
     assert "Enter the given name of the identity" in page
+
+
+def test_proving_for_a_connected_service_goes_straight_back_to_it(record):
+    user = UserFactory()
+    client = signed_in_client(user)
+    session = client.session
+    session["uplift"] = {"target": "P9", "return_to": "/authorize?client_id=x", "service": "GP"}
+    session.save()
+    assert "Use your GOV.UK One Login" in client.get("/prove-who-you-are/").content.decode()
+    response = round_trip(client, LINK)
+    assert response["Location"] == "/authorize?client_id=x"
+    user.refresh_from_db()
+    assert user.proofing_level == "P9"
+    assert "uplift" not in client.session
