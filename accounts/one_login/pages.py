@@ -49,6 +49,8 @@ def before_you_go(request: HttpRequest) -> HttpResponse:
     needs a fresh sign-in with the password and a security code, as adding a passkey does:
     a link is a new way in, so a borrowed session must not be able to add one."""
     user = request.user
+    if user.is_staff:
+        raise Http404  # staff logins are not for One Login
     needs_identity = not user.has_level(ProofingLevel.P9)
     if services.link_of(user) is not None and not needs_identity:
         return redirect("one_login:manage")

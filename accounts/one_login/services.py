@@ -103,7 +103,8 @@ def sign_in(request, sub: str) -> str:
         audit.record(events.NOT_LINKED, request=request)
         return NOT_LINKED
     user = account.user
-    if not user.is_active or not user.is_p0_complete:
+    # Staff sign in to admin with their own second factor, never through One Login.
+    if not user.is_active or not user.is_p0_complete or user.is_staff:
         audit.record(events.SIGN_IN_REFUSED, request=request, user=user, actor=user)
         return CANNOT_SIGN_IN
     if request.user.is_authenticated and request.user.pk != user.pk:
@@ -126,10 +127,12 @@ def link(request, user: User, *, sub: str, userinfo: dict) -> str:
     NHS login, or a login already linked to a different account."""
     from verification.one_login import services as identity
 
+    if user.is_staff:
+        audit.record(events.FAILED, request=request, reason="staff")
+        return FAILED
     refusal = _link_refused(request, user, sub)
     if refusal:
         return refusal
-    already = link_of(user) is not None
     needs_identity = not user.has_level(ProofingLevel.P9)
     check = None
     if needs_identity:
@@ -138,16 +141,24 @@ def link(request, user: User, *, sub: str, userinfo: dict) -> str:
             return check.outcome.split(":")[0]
     try:
         with transaction.atomic():
+            # Under the login's row lock: two links finishing at once cannot both add one.
             User.objects.select_for_update().filter(pk=user.pk).first()
-            if not already:
+            current = link_of(user)
+            if current is not None and current.uid != sub:
+                raise _LinkedMeanwhile
+            if current is None:
                 SocialAccount.objects.create(user=user, provider=PROVIDER, uid=sub, extra_data={})
                 audit.record(events.LINKED, request=request, user=user)
             if check is not None:
                 identity.raise_to_p9(request, user, check)
-    except IntegrityError:
-        # A parallel request linked the account, or proved the record, a moment ago.
+    except (IntegrityError, _LinkedMeanwhile):
+        # A parallel request linked an account, or proved the record, a moment ago.
         return _link_refused(request, user, sub) or identity.IN_USE
     return PROVED if needs_identity else LINKED
+
+
+class _LinkedMeanwhile(Exception):
+    """Another account was linked to the login while this one was being checked."""
 
 
 def _link_refused(request, user: User, sub: str) -> str | None:

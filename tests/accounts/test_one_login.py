@@ -400,3 +400,12 @@ def test_the_fake_userinfo_needs_a_good_bearer_token():
         f"{settings.ONE_LOGIN_URL}/userinfo", headers={"Authorization": "Bearer made-up"}
     )
     assert response.status_code == 401 and "invalid_token" in response.headers["WWW-Authenticate"]
+
+
+def test_a_staff_login_neither_links_nor_signs_in_with_one_login():
+    staff = UserFactory(is_staff=True)
+    assert signed_in_client(staff).post(LINK).status_code == 404
+    link(staff)  # however it came to be linked
+    client = Client()
+    assert outcome_of(round_trip(client, SIGN_IN)) == "cannot_sign_in"
+    assert "_auth_user_id" not in client.session
