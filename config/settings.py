@@ -633,7 +633,14 @@ SOCIALACCOUNT_PROVIDERS = {
     "one_login": {
         # The one app: its client id, discovery and keys come from the ONE_LOGIN_* settings
         # (accounts.one_login.provider reads them), so a test can point it at a live server.
-        "APPS": [{"client_id": ONE_LOGIN_CLIENT_ID or "", "secret": "", "settings": {}}],
+        # PKCE (S256) too: a code stolen on its way back is no use without our verifier.
+        "APPS": [
+            {
+                "client_id": ONE_LOGIN_CLIENT_ID or "",
+                "secret": "",
+                "settings": {"oauth_pkce_enabled": True},
+            }
+        ],
     }
 }
 # --- end GOV.UK One Login -------------------------------------------------------------------

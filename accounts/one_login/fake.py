@@ -224,6 +224,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
             "nonce",
             "vtr",
             "claims",
+            "code_challenge",
+            "code_challenge_method",
         )
     }
     if request_params["client_id"] != settings.ONE_LOGIN_CLIENT_ID or not _redirect_uri_allowed(
@@ -323,6 +325,14 @@ def token(request: HttpRequest) -> JsonResponse:
     cache.delete(code_key)
     if grant is None or grant["redirect_uri"] != request.POST.get("redirect_uri"):
         return _error("invalid_grant", "unknown, used or expired code")
+    if grant["code_challenge"]:  # PKCE, S256 only
+        verifier = request.POST.get("code_verifier", "")
+        digest = hashlib.sha256(verifier.encode()).digest()
+        expected = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        if grant["code_challenge_method"] != "S256" or not secrets.compare_digest(
+            expected, grant["code_challenge"]
+        ):
+            return _error("invalid_grant", "code_verifier does not match")
     now = int(time.time())
     sub = _sub(grant["account"])
     access_token = secrets.token_urlsafe(32)

@@ -43,6 +43,7 @@ def test_a_p9_patient_links_one_login_and_nothing_personal_is_kept():
     # Only a sign-in is asked for (the login is P9 already), with a nonce and a state.
     assert params["vtr"] == '["Cl.Cm"]' and "claims" not in params
     assert params["nonce"] and params["state"] and params["scope"] == "openid"
+    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
     response = client.get(choose(client, params))
     assert outcome_of(response) == "linked"
     (account,) = SocialAccount.objects.filter(user=user)
@@ -409,3 +410,28 @@ def test_a_staff_login_neither_links_nor_signs_in_with_one_login():
     client = Client()
     assert outcome_of(round_trip(client, SIGN_IN)) == "cannot_sign_in"
     assert "_auth_user_id" not in client.session
+
+
+def test_a_code_taken_on_its_way_back_is_no_use_without_our_pkce_verifier():
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    from accounts.one_login.client import ASSERTION_TYPE, client_assertion
+
+    client = Client()
+    params = authorization_request(client.post(SIGN_IN))
+    code = parse_qs(urlsplit(choose(client, params)).query)["code"][0]
+    token_url = f"{settings.ONE_LOGIN_URL}/token"
+    response = httpx.post(
+        token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": params["redirect_uri"],
+            "code_verifier": "not-the-verifier-our-session-holds-0123456789abcdef",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": client_assertion("nhs-login-development", token_url),
+        },
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
