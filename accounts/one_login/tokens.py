@@ -37,12 +37,12 @@ def fetch_json(url: str) -> dict:
     return body
 
 
-def published_keys(url: str, *, did: bool = False) -> jwk.JWKSet:
+def published_keys(url: str, *, did: bool = False, fresh: bool = False) -> jwk.JWKSet:
     """The public keys at ``url``: a JWKS, or (``did``) a DID document whose
     ``assertionMethod`` entries carry ``publicKeyJwk`` (how One Login publishes the keys of
-    its identity JWTs). Kept for 5 minutes."""
+    its identity JWTs). Kept for 5 minutes; ``fresh`` fetches them again."""
     cache_key = f"one-login-keys:{url}"
-    document = cache.get(cache_key)
+    document = None if fresh else cache.get(cache_key)
     if document is None:
         document = fetch_json(url)
         cache.set(cache_key, document, KEYS_CACHE_SECONDS)
@@ -90,3 +90,14 @@ def verify_jwt(
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise TokenRefused("malformed")
     return claims
+
+
+def verify_with_published_keys(token: str, url: str, *, did: bool = False, **checks) -> dict:
+    """``verify_jwt`` with the keys published at ``url``; when the signature fails with the
+    kept copy, once more with the keys fetched again (One Login has rotated its keys)."""
+    try:
+        return verify_jwt(token, keys=published_keys(url, did=did), **checks)
+    except TokenRefused as refused:
+        if refused.reason != "signature":
+            raise
+    return verify_jwt(token, keys=published_keys(url, did=did, fresh=True), **checks)

@@ -31,9 +31,9 @@ class OneLoginOAuth2Adapter(OpenIDConnectOAuth2Adapter):
         ``on_authentication_error``, which shows our page)."""
         config = self.openid_config
         try:
-            claims = tokens.verify_jwt(
+            claims = tokens.verify_with_published_keys(
                 kwargs["response"]["id_token"],
-                keys=tokens.published_keys(config["jwks_uri"]),
+                config["jwks_uri"],
                 issuer=config["issuer"],
                 audience=app.client_id,
             )

@@ -435,3 +435,15 @@ def test_a_code_taken_on_its_way_back_is_no_use_without_our_pkce_verifier():
         },
     )
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+def test_keys_one_login_rotated_are_fetched_again():
+    from django.core.cache import cache
+    from jwcrypto import jwk
+
+    user = prove(UserFactory(), "P9")
+    link(user)
+    old = jwk.JWK.generate(kty="RSA", size=2048, kid="retired")
+    jwks_url = f"{settings.ONE_LOGIN_URL}/.well-known/jwks.json"
+    cache.set(f"one-login-keys:{jwks_url}", {"keys": [old.export_public(as_dict=True)]}, 300)
+    assert outcome_of(round_trip(Client(), SIGN_IN)) == "/account/"

@@ -77,9 +77,10 @@ def read_identity(userinfo: dict, *, sub: str) -> OneLoginIdentity:
     if not isinstance(token, str) or not token:
         raise IdentityRefused("no_identity")
     try:
-        claims = tokens.verify_jwt(
+        claims = tokens.verify_with_published_keys(
             token,
-            keys=tokens.published_keys(did_url(), did=True),
+            did_url(),
+            did=True,
             issuer=settings.ONE_LOGIN_IDENTITY_ISSUER,
             audience=settings.ONE_LOGIN_CLIENT_ID,
             algorithms=["ES256"],
