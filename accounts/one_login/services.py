@@ -26,8 +26,6 @@ from accounts.services.sign_in import BACKEND, record_last_login
 from core import audit
 
 PROVIDER = "one_login"
-# The session was signed in with One Login (the account page and the ADR say what it means).
-SESSION_KEY = "signed_in_with_one_login"
 
 # What One Login must have checked for a sign-in: a password and a second factor.
 REQUIRED_COMPONENTS = {"Cl", "Cm"}
@@ -112,7 +110,6 @@ def sign_in(request, sub: str) -> str:
     login(request, user, backend=BACKEND)
     record_last_login(user)
     record_authentication(request, {PASSWORD, DEVICE})
-    request.session[SESSION_KEY] = True
     request.session.pop(FORCE_CODE_SESSION_KEY, None)
     forget_asked(request)
     SocialAccount.objects.filter(pk=account.pk).update(last_login=user.last_login)
