@@ -205,6 +205,14 @@ class PatientLoginAdmin(admin.ModelAdmin):
         rows += [{"kind": f"Passkey: {p['name']}", **_dates(p)} for p in data["passkeys"]]
         if data["authenticator_app"]:
             rows.append({"kind": "Authenticator app", **_dates(data["authenticator_app"])})
+        if one_login := data.get("gov_uk_one_login"):  # removed with "Act on this login"
+            rows.append(
+                {
+                    "kind": "GOV.UK One Login (linked)",
+                    "added": one_login["linked"],
+                    "last_used": one_login["last_used_to_sign_in"],
+                }
+            )
         return _table(rows, "None")
 
     @admin.display(description="Remembered browsers")

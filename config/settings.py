@@ -604,3 +604,69 @@ CELERY_BEAT_SCHEDULE["verification-expire-provisions"] = {
     "schedule": timedelta(hours=1),
 }
 # --- end accounts made for a patient --------------------------------------------------------
+
+# --- GOV.UK One Login (issue 18, items 1-2): docs/one-login.md, ADR 0066 ------------------
+# "Sign in with GOV.UK One Login" through allauth.socialaccount's OpenID Connect provider,
+# subclassed in accounts/one_login (private_key_jwt, vtr, the claims request, nonce). allauth is
+# installed for that provider only: our own views stay the sign-in and sign-up (ADR 0010), and
+# its adapter (accounts.one_login.adapter) never lets it create, link or sign in on its own.
+ONE_LOGIN_ENABLED = env.boolean("ONE_LOGIN_ENABLED", default=not PRODUCTION)
+# Outside production, a fake One Login served by this app at /fake-one-login/.
+FAKE_ONE_LOGIN_ENABLED = ONE_LOGIN_ENABLED and not PRODUCTION
+_one_login_needed = PRODUCTION and ONE_LOGIN_ENABLED
+ONE_LOGIN_URL = env.string(
+    "ONE_LOGIN_URL", None if _one_login_needed else f"{SITE_URL}/fake-one-login"
+).rstrip("/")
+ONE_LOGIN_CLIENT_ID = env.string(
+    "ONE_LOGIN_CLIENT_ID", None if _one_login_needed else "nhs-login-development"
+)
+# Our private key (PEM, RSA) for private_key_jwt at One Login's token endpoint. Outside
+# production one is made under DATA_DIR on first use, and the fake trusts its public half.
+ONE_LOGIN_PRIVATE_KEY_FILE = env.readable_file("ONE_LOGIN_PRIVATE_KEY_FILE")
+# Who signs the identity (coreIdentityJWT) and where its public keys are published (DID).
+ONE_LOGIN_IDENTITY_ISSUER = env.string(
+    "ONE_LOGIN_IDENTITY_ISSUER", None if _one_login_needed else "https://identity.fake-one-login"
+)
+# Default: <ONE_LOGIN_URL>/.well-known/did.json
+ONE_LOGIN_DID_URL = env.optional("ONE_LOGIN_DID_URL")
+ONE_LOGIN_TIMEOUT = env.integer("ONE_LOGIN_TIMEOUT_SECONDS", 5, minimum=1)
+# Identities from One Login a login may try to reuse per day (each try traces PDS).
+ONE_LOGIN_IDENTITY_TRIES_PER_DAY = env.integer("ONE_LOGIN_IDENTITY_TRIES_PER_DAY", 3, minimum=1)
+if _one_login_needed:
+    if not ONE_LOGIN_PRIVATE_KEY_FILE:
+        raise env.ImproperlyConfiguredEnv("ONE_LOGIN_ENABLED needs ONE_LOGIN_PRIVATE_KEY_FILE")
+    if not ONE_LOGIN_URL.startswith("https://"):
+        raise env.ImproperlyConfiguredEnv("ONE_LOGIN_URL must be an https:// URL in production")
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "accounts.one_login",
+]
+# allauth.account refuses to start without its middleware; it only notes the request.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware"),
+    "allauth.account.middleware.AccountMiddleware",
+)
+SOCIALACCOUNT_ADAPTER = "accounts.one_login.adapter.OneLoginAdapter"
+ACCOUNT_ADAPTER = "accounts.one_login.adapter.NoSignUpAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False  # One Login's tokens are used once, then dropped
+SOCIALACCOUNT_AUTO_SIGNUP = False
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+SOCIALACCOUNT_PROVIDERS = {
+    "one_login": {
+        # The one app: its client id, discovery and keys come from the ONE_LOGIN_* settings
+        # (accounts.one_login.provider reads them), so a test can point it at a live server.
+        # PKCE (S256) too: a code stolen on its way back is no use without our verifier.
+        "APPS": [
+            {
+                "client_id": ONE_LOGIN_CLIENT_ID or "",
+                "secret": "",
+                "settings": {"oauth_pkce_enabled": True},
+            }
+        ],
+    }
+}
+# --- end GOV.UK One Login -------------------------------------------------------------------

@@ -20,6 +20,9 @@ if settings.FAKE_PDS_ENABLED:
 # The document's issuer (P9), issue 13: the fake Document Checking Service, never in production.
 if settings.FAKE_DCS_ENABLED:
     urlpatterns.insert(0, path("fake-dcs/", include("verification.document_checking.urls")))
+# GOV.UK One Login, issue 18: its pages, and outside production a fake One Login.
+if settings.ONE_LOGIN_ENABLED:
+    urlpatterns.insert(0, path("", include("accounts.one_login.urls")))
 
 handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"

@@ -30,7 +30,7 @@ FORMAT_VERSION = 1
 
 # Audit events a deleted login leaves behind, unlinked from it: how identities were proved
 # and what staff decided about them (ADR 0014). Every other event about the patient goes.
-KEPT_EVENT_PREFIXES = ("identity.", "idcheck.", "gp_online.")
+KEPT_EVENT_PREFIXES = ("identity.", "idcheck.", "gp_online.", "one_login.identity_")
 
 
 class StaffLoginError(Exception):
@@ -207,6 +207,23 @@ def _gp_online(user: User) -> list[dict]:
     ]
 
 
+def _one_login(user: User) -> dict | None:
+    """The GOV.UK One Login linked to this login: its identifier here (One Login gives each
+    service its own) and when it was linked and last used. Nothing else is kept from it."""
+    from allauth.socialaccount.models import SocialAccount
+
+    link = SocialAccount.objects.filter(user=user, provider="one_login").first()
+    if link is None:
+        return None
+    from accounts.one_login.services import last_sign_in
+
+    return {
+        "identifier": link.uid,
+        "linked": _when(link.date_joined),
+        "last_used_to_sign_in": _when(last_sign_in(user)),
+    }
+
+
 def data_about(user: User) -> dict:
     """Everything we keep about a patient, for a person to read and a program to use.
 
@@ -227,6 +244,7 @@ def data_about(user: User) -> dict:
         "account_activity": _activity(user),
         "photo_id_checks": _id_checks(user),
         "gp_online_registration_details": _gp_online(user),
+        "gov_uk_one_login": _one_login(user),
     }
 
 

@@ -42,6 +42,7 @@ ROUTE_IN_WORDS = {
         "by the fast track, using the records of your GP surgery or an automatic check of "
         "your photo ID"
     ),
+    "GOV.UK One Login": "with the identity you proved with GOV.UK One Login",
 }
 
 

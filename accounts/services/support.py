@@ -161,6 +161,18 @@ def mark_identity_fraud(user: User, *, staff: User, reason: str, ticket: str = "
     return case
 
 
+@transaction.atomic
+def remove_one_login(user: User, *, staff: User, reason: str, ticket: str = "") -> None:
+    """Remove the link to a GOV.UK One Login (lost, or linked by someone else): it can no
+    longer sign in to this login. The level of proof stays; audited with the reason."""
+    from accounts.one_login.services import remove_by_support
+
+    _check_reason(reason)
+    user = _patient(user)
+    if not remove_by_support(user, staff=staff, reason=reason, ticket=ticket):
+        raise SupportError("This login is not linked to a GOV.UK One Login.")
+
+
 ACTIONS = {
     "suspend": ("Suspend", suspend),
     "reinstate": ("Reinstate", reinstate),
@@ -168,4 +180,5 @@ ACTIONS = {
     "require_new_password": ("Require a new password at next sign in", require_new_password),
     "take_level_down": ("Take the level of proof down (prove again)", take_level_down),
     "mark_identity_fraud": ("Mark as a victim of identity fraud", mark_identity_fraud),
+    "remove_one_login": ("Remove the link to GOV.UK One Login", remove_one_login),
 }

@@ -1,5 +1,6 @@
 """The patient's own pages: their NHS login, activity, and changing their details."""
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -37,8 +38,17 @@ def home(request: HttpRequest) -> HttpResponse:
             "phone": display(user.phone_number),
             "remembered_count": RememberedBrowser.objects.active().filter(user=user).count(),
             "has_authenticator_app": authenticator_app.has_app(user),
+            "has_one_login": _has_one_login(user),
         },
     )
+
+
+def _has_one_login(user) -> bool:
+    if not settings.ONE_LOGIN_ENABLED:
+        return False
+    from accounts.one_login.services import link_of
+
+    return link_of(user) is not None
 
 
 @login_required

@@ -64,6 +64,7 @@ def test_the_right_password_downloads_a_json_file_of_everything_we_keep(everythi
         "account_activity",
         "photo_id_checks",
         "gp_online_registration_details",
+        "gov_uk_one_login",
     }
     login = data["your_login"]
     assert login["email_address"] == user.email

@@ -14,6 +14,7 @@ DEMO_MODULES = [
     "verification.demo_provisioning",  # issue 17 item 4: a login made by the demo practice
     "verification.demo_idchecks",  # issue 4: photo ID and the identity checkers
     "connected_services.demo",
+    "accounts.one_login.demo",  # issue 18: GOV.UK One Login against the fake
     "core.demo",  # last: the banner, with every address in full
 ]
 
