@@ -306,3 +306,36 @@ def test_proving_for_a_connected_service_goes_straight_back_to_it(record):
     user.refresh_from_db()
     assert user.proofing_level == "P9"
     assert "uplift" not in client.session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tries_at_once_cannot_both_take_the_last_one(settings):
+    """Both tries arrive while the login's row is busy; when it frees, one takes the last
+    try and the other is refused, not both traced."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from verification.one_login import services
+
+    settings.ONE_LOGIN_IDENTITY_TRIES_PER_DAY = 1
+    user = UserFactory()
+    outcomes = []
+
+    def try_once():
+        try:
+            outcomes.append(services.check_identity(None, user, sub="s", userinfo={}).outcome)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # the row is busy
+        threads = [threading.Thread(target=try_once) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        threads[0].join(timeout=1)  # both wait on the lock
+    for thread in threads:
+        thread.join(timeout=30)
+    connection.close()
+    assert sorted(o.split(":")[0] for o in outcomes) == ["identity_refused", "too_many_tries"]
+    assert AuditEvent.objects.filter(user=user, event=events.TRIED).count() == 1

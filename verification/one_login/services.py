@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProofingLevel, User
@@ -60,10 +61,14 @@ def check_identity(request, user: User, *, sub: str, userinfo: dict) -> Identity
     ``coreIdentityJWT`` at P2 or higher, old enough for P9, exactly one PDS record for its
     name, date of birth and postcode, in a nation we serve, not proved by another login and
     not a different person from the identity this login already has. Audited either way."""
-    if tries_today(user) >= settings.ONE_LOGIN_IDENTITY_TRIES_PER_DAY:
-        audit.record(events.TOO_MANY_TRIES, request=request, user=user)
-        return IdentityCheck(TOO_MANY_TRIES)
-    audit.record(events.TRIED, request=request, user=user)
+    with transaction.atomic():
+        # Counted and taken under the login's row lock: two tries sent at once cannot both
+        # see the last free one (each try traces PDS, which is what the limit protects).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if tries_today(user) >= settings.ONE_LOGIN_IDENTITY_TRIES_PER_DAY:
+            audit.record(events.TOO_MANY_TRIES, request=request, user=user)
+            return IdentityCheck(TOO_MANY_TRIES)
+        audit.record(events.TRIED, request=request, user=user)
     check = _check(user, sub=sub, userinfo=userinfo)
     if check.outcome != PROVED:
         audit.record(events.IDENTITY_REFUSED, request=request, user=user, reason=check.outcome)
