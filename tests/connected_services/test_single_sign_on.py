@@ -236,7 +236,7 @@ def test_assertions_that_are_not_signed_jwts_are_refused(rp, rp2, patient, secon
         ({"code": None}, "asserted_login_identity needs code: the jti of an ID token"),
         ({"iat": None}, "asserted_login_identity needs iat and exp"),
         ({"exp": None}, "asserted_login_identity needs iat and exp"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 630}, "not valid yet"),
+        ({"iat": "in 600 s", "exp": "in 630 s"}, "not valid yet"),
         ({"iss": None}, "asserted_login_identity needs iss: the client_id that signed it"),
         ({"iss": "unknown-client"}, "asserted_login_identity is not from a service with a key"),
     ],
@@ -244,6 +244,13 @@ def test_assertions_that_are_not_signed_jwts_are_refused(rp, rp2, patient, secon
 def test_an_assertion_missing_what_nhs_login_requires_is_refused(
     rp, rp2, patient, second_service, claims, description
 ):
+    # Times are made when the test runs ("in 600 s"), not when the module is collected.
+    claims = {
+        name: int(time.time()) + int(value.split()[1])
+        if isinstance(value, str) and value.startswith("in ")
+        else value
+        for name, value in claims.items()
+    }
     _used_before(patient, second_service)
     with rp.browser(patient) as browser:
         first, _tokens = _signed_in_at(rp, browser)
