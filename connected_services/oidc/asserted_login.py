@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from connected_services.models import AccessToken, Service
-from connected_services.oidc import jose, statements
+from connected_services.oidc import statements
+from connected_services.oidc.client_assertion import first_use, parse_signed_by_a_service
 
-ALGORITHMS = ("RS512", "RS256")
 # NHS login: one use, valid for 60 seconds.
 LIFETIME_SECONDS = 60
 # How far ahead of our clock a service's ``iat`` may be.
@@ -66,14 +65,8 @@ def verify(token: str) -> AssertedSignIn | None:
 
     Raises ``InvalidAssertion`` for a JWT we do not accept. A JWT whose signature and claims
     hold is used up here (its ``jti``), whatever is decided after."""
-    try:
-        header, claims, signing_input, signature = jose.parse(token)
-    except jose.InvalidJWS as error:
-        raise InvalidAssertion("asserted_login_identity is not a signed JWT") from error
-    if header.get("alg") not in ALGORITHMS:
-        raise InvalidAssertion("asserted_login_identity must be signed with RS512 or RS256")
-    if any(name in header for name in ("jku", "jwk", "x5u", "x5c")):
-        raise InvalidAssertion("asserted_login_identity must not carry its own key")
+    signed = parse_signed_by_a_service(token, "asserted_login_identity", InvalidAssertion)
+    claims = signed.claims
     issuer = claims.get("iss")
     if not isinstance(issuer, str) or not issuer:
         raise InvalidAssertion("asserted_login_identity needs iss: the client_id that signed it")
@@ -81,10 +74,7 @@ def verify(token: str) -> AssertedSignIn | None:
     if service is None or service.client_type != Service.CLIENT_CONFIDENTIAL:
         # A public client has no registered key to sign with.
         raise InvalidAssertion("asserted_login_identity is not from a service with a key")
-    try:
-        jose.verify(header, signing_input, signature, service.public_jwk_set(), ALGORITHMS)
-    except jose.InvalidJWS as error:
-        raise InvalidAssertion("asserted_login_identity signature does not verify") from error
+    signed.check_signature(service)
     if not service.is_live:
         # A service taken out of service (its key lost, say) vouches for nobody.
         raise InvalidAssertion("asserted_login_identity is from a service that is not live")
@@ -113,7 +103,7 @@ def verify(token: str) -> AssertedSignIn | None:
     digest = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
     ttl = int(max(exp - now, 0) + CLOCK_SKEW_SECONDS + 1)
     # One SET NX on Redis: two requests with the same assertion cannot both be first.
-    if not cache.add(f"oidc:asserted-login-jti:{digest}", 1, timeout=ttl):
+    if not first_use(f"oidc:asserted-login-jti:{digest}", ttl):
         raise InvalidAssertion("asserted_login_identity has been used before")
     return _signed_in_with(service, code)
 

@@ -8,6 +8,7 @@ production) until the assertion expires.
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +30,48 @@ class AssertionError_(Exception):
     are public); the signed claims are described only once the signature holds."""
 
 
+@dataclass(frozen=True)
+class SignedByAService:
+    """A JWT that a connected service signed with its registered key: a client assertion at
+    the token endpoint, or an ``asserted_login_identity`` at authorize. Its claims are not to
+    be believed until ``check_signature`` has passed."""
+
+    header: dict
+    claims: dict
+    signing_input: bytes
+    signature: bytes
+    what: str
+    error: type[Exception]
+
+    def check_signature(self, service: Service) -> None:
+        """Raise ``error`` unless a key ``service`` registered made the signature."""
+        try:
+            jose.verify(
+                self.header,
+                self.signing_input,
+                self.signature,
+                service.public_jwk_set(),
+                ALGORITHMS,
+            )
+        except jose.InvalidJWS as invalid:
+            raise self.error(f"{self.what} signature does not verify") from invalid
+
+
+def parse_signed_by_a_service(token: str, what: str, error: type[Exception]) -> SignedByAService:
+    """Parse ``token`` as a JWT a service signs (RS512 or RS256, with no key of its own in the
+    header: the key must be the one the service registered). ``what`` names it in the
+    messages of the ``error`` raised, which describe only the JWT's shape."""
+    try:
+        header, claims, signing_input, signature = jose.parse(token)
+    except jose.InvalidJWS as invalid:
+        raise error(f"{what} is not a signed JWT") from invalid
+    if header.get("alg") not in ALGORITHMS:
+        raise error(f"{what} must be signed with RS512 or RS256")
+    if any(name in header for name in ("jku", "jwk", "x5u", "x5c")):
+        raise error(f"{what} must not carry its own key")
+    return SignedByAService(header, claims, signing_input, signature, what, error)
+
+
 def token_endpoint_url() -> str:
     return f"{settings.OIDC_ISSUER}/token"
 
@@ -42,14 +85,8 @@ def verify(
     refresh grant passes one that reads the refresh token in the same round trip. ``audience``:
     the URL the assertion must be for (default the token endpoint; the provisioning API
     passes its own, so an assertion made for one cannot be used at the other)."""
-    try:
-        header, claims, signing_input, signature = jose.parse(token)
-    except jose.InvalidJWS as error:
-        raise AssertionError_("client_assertion is not a signed JWT") from error
-    if header.get("alg") not in ALGORITHMS:
-        raise AssertionError_("client_assertion must be signed with RS512 or RS256")
-    if any(name in header for name in ("jku", "jwk", "x5u", "x5c")):
-        raise AssertionError_("client_assertion must not carry its own key")
+    signed = parse_signed_by_a_service(token, "client_assertion", AssertionError_)
+    claims = signed.claims
     issuer = claims.get("iss")
     if not isinstance(issuer, str) or claims.get("sub") != issuer:
         raise AssertionError_("iss and sub must both be the client_id")
@@ -60,10 +97,7 @@ def verify(
         raise AssertionError_("unknown client")
     if service.client_type != Service.CLIENT_CONFIDENTIAL:
         raise AssertionError_("client is not registered for private_key_jwt")
-    try:
-        jose.verify(header, signing_input, signature, service.public_jwk_set(), ALGORITHMS)
-    except jose.InvalidJWS as error:
-        raise AssertionError_("client_assertion signature does not verify") from error
+    signed.check_signature(service)
     # From here on the claims are the signed ones.
     claimed = claims.get("aud")
     audiences = claimed if isinstance(claimed, list) else [claimed]
@@ -85,12 +119,12 @@ def verify(
         raise AssertionError_("client_assertion needs a jti")
     digest = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
     ttl = int(max(exp - now, 0) + LEEWAY_SECONDS + 1)
-    if not _first_use(f"oidc:assertion-jti:{digest}", ttl):
+    if not first_use(f"oidc:assertion-jti:{digest}", ttl):
         raise AssertionError_("client_assertion has been used before")
     return service
 
 
-def _first_use(key: str, ttl: int) -> bool:
+def first_use(key: str, ttl: int) -> bool:
     """Remember ``key`` for ``ttl`` seconds in the cache every worker shares; False if it
     was already there (on Redis one ``SET key 1 EX ttl NX``, so two workers given the same
     assertion at once cannot both see it first)."""
