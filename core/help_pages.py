@@ -111,4 +111,9 @@ def figures() -> dict:
         "photo_ids": [label for _value, label in DocumentType.choices],
         "media_days": settings.P9_MEDIA_RETENTION_DAYS,
         "uploads_per_hour": settings.P9_UPLOADS_PER_HOUR,
+        # GOV.UK One Login is a setting (off in production until the service is onboarded):
+        # the help only offers it where the journey exists.
+        "one_login": settings.ONE_LOGIN_ENABLED,
+        "one_login_tries": settings.ONE_LOGIN_IDENTITY_TRIES_PER_DAY,
+        "provisioning_link_days": settings.PROVISIONING_LINK_DAYS,
     }

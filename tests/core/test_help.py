@@ -93,6 +93,20 @@ def test_the_help_quotes_the_limits_the_service_is_set_to(settings):
     assert "What if I am under 13?" in proving
 
 
+def test_the_help_offers_gov_uk_one_login_only_where_it_is_turned_on(settings):
+    settings.ONE_LOGIN_ENABLED = True
+    settings.ONE_LOGIN_IDENTITY_TRIES_PER_DAY = 2
+    settings.PROVISIONING_LINK_DAYS = 5
+    proving = main_text(Client().get(reverse("core:help_proving_who_you_are")).content.decode())
+    assert "With GOV.UK One Login (high level)" in proving
+    assert "You can try 2 times a day" in proving
+    assert "It works once, for 5 days" in proving
+    settings.ONE_LOGIN_ENABLED = False
+    proving = main_text(Client().get(reverse("core:help_proving_who_you_are")).content.decode())
+    assert "GOV.UK One Login" not in proving
+    assert "sets up your NHS login for you" in proving
+
+
 def test_the_photo_id_listed_is_the_photo_id_the_journey_accepts():
     from verification.idchecks.forms import DocumentForm
 
