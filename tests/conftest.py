@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.sessions",
     "tests.fixtures.redis_server",
+    "tests.fixtures.demo_service",
 ]
 
 

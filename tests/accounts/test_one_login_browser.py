@@ -2,14 +2,8 @@
 and reach P9, sign in with it, sign in to the demo connected service with P9, unlink; and a
 bad identity refused with a clear page."""
 
-import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
-
 import pytest
 
-from connected_services.demo import register_demo_service
-from connected_services.demo_relying_party.app import DemoService
-from connected_services.demo_relying_party.config import load_or_create_key
 from tests.accounts.one_login import fake_one_login  # noqa: F401  (a fixture)
 from tests.factories import UserFactory
 from tests.fixtures.browser import axe_check
@@ -21,30 +15,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fake_one_login"),
 ]
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def demo_service(live_server, settings, tmp_path, monkeypatch):
-    """The demo connected service, in a thread, signing in at the live server."""
-    settings.OIDC_ISSUER = live_server.url
-    from connected_services.oidc import keys
-
-    keys.forget_cached_keys()
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    server = make_server("127.0.0.1", 0, lambda e, s: app(e, s), handler_class=_Quiet)
-    port = server.server_port
-    app = DemoService(live_server.url, f"http://127.0.0.1:{port}", load_or_create_key())
-    register_demo_service(port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    server.server_close()
-    keys.forget_cached_keys()
 
 
 def _answer_the_fake(page, *, identity: bool, fault: str = "None: everything is right"):

@@ -1,38 +1,13 @@
 """Browser journeys in Chromium, with axe on every page: the demo connected service, consent
 and decline, uplift inside an authorization, and the catalogue."""
 
-import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
-
 import pytest
 
-from connected_services.demo import register_demo_service
-from connected_services.demo_relying_party.app import DemoService
-from connected_services.demo_relying_party.config import load_or_create_key
 from tests.connected_services.identities import prove
 from tests.fixtures.browser import axe_check
 from tests.fixtures.sessions import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def demo_service(issuer, tmp_path, monkeypatch):
-    """The demo connected service, running in a thread on a free loopback port."""
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    server = make_server("127.0.0.1", 0, lambda e, s: app(e, s), handler_class=_Quiet)
-    port = server.server_port
-    app = DemoService(issuer, f"http://127.0.0.1:{port}", load_or_create_key())
-    register_demo_service(port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    server.server_close()
 
 
 def _start(page, demo_service, level):

@@ -1,39 +1,14 @@
 """Single sign-on in Chromium (axe on every page): the demo GP surgery hands a signed-in
 patient to the demo pharmacy, which gets them without NHS login's sign-in page (ADR 0067)."""
 
-import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
-
 import pytest
 
 from connected_services import events
-from connected_services.demo import register_demo_service
-from connected_services.demo_relying_party.app import DemoService
-from connected_services.demo_relying_party.config import load_or_create_key
 from core.models import AuditEvent
 from tests.fixtures.browser import axe_check
 from tests.fixtures.sessions import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def demo_service(issuer, tmp_path, monkeypatch):
-    """The demo services (GP surgery and pharmacy) in a thread on a free loopback port."""
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    server = make_server("127.0.0.1", 0, lambda e, s: app(e, s), handler_class=_Quiet)
-    port = server.server_port
-    app = DemoService(issuer, f"http://127.0.0.1:{port}", load_or_create_key())
-    register_demo_service(port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    server.server_close()
 
 
 def _go(page, name: str, kind="link"):

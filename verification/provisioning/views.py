@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import SecurityCodeForm
-from accounts.models import PhoneDevice
+from accounts.models import CODE_LIFETIME, PhoneDevice
 from accounts.services import sign_in
 from accounts.services.codes import may_send_again
 from accounts.views.common import TOO_MANY_CODES, confirm_code, page
@@ -134,7 +134,7 @@ def code(request: HttpRequest) -> HttpResponse:
             "heading": "Check your phone",
             "sent_to": "We have sent a 6-digit security code by text message to your mobile "
             f"phone ending {row.mobile[-3:]}.",
-            "expiry": "The code expires after 15 minutes.",
+            "expiry": f"The code expires after {CODE_LIFETIME.seconds // 60} minutes.",
             "resend_url": reverse("provisioning:resend_code"),
             "resend_text": "Send a new code",
             "not_received": "If this is not your mobile number, ask the organisation that "
